@@ -1,0 +1,16 @@
+/* The scar subcommands. Each lives in its own file (cli/<name>.c), parses its own options, prints
+ * its own --help, and returns the process exit status (0 only on success). */
+#ifndef SCAR_CLI_COMMANDS_H
+#define SCAR_CLI_COMMANDS_H
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+} Command;
+
+
+/* Print "scar <cmd>: <message>" for the last recorded error and return the failure status. */
+int cli_report_error(const char *cmd);
+
+#endif

@@ -1,0 +1,46 @@
+/* scar: the command line. Dispatches to one subcommand per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/version.h"
+
+/* One line per subcommand, in the order `scar --help` lists them. */
+static const Command COMMANDS[] = {
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "scar %s — robust ECG-language pretraining under missing leads and segments\n\n"
+            "usage: scar <command> [options]      scar <command> --help for its options\n\n"
+            "commands:\n",
+            SCAR_VERSION);
+    for (int i = 0; COMMANDS[i].name; i++) fprintf(f, "  %-12s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+}
+
+int cli_report_error(const char *cmd) {
+    fprintf(stderr, "scar %s: %s\n", cmd, scar_last_error());
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("scar %s\n", SCAR_VERSION);
+        return 0;
+    }
+    for (int i = 0; COMMANDS[i].name; i++)
+        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "scar: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
