@@ -9,6 +9,8 @@ typedef struct {
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 } Command;
 
+int cmd_bench(int argc, char **argv);
+
 
 /* Print "scar <cmd>: <message>" for the last recorded error and return the failure status. */
 int cli_report_error(const char *cmd);

@@ -8,6 +8,7 @@
 
 /* One line per subcommand, in the order `scar --help` lists them. */
 static const Command COMMANDS[] = {
+    {"bench", "benchmarks: figures and ratios against a reference in the same run", cmd_bench},
     {NULL, NULL, NULL},
 };
 
