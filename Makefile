@@ -57,7 +57,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/f64/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DSCAR_REAL=double -c -o $@ $<
+	$(CC) $(CFLAGS) -DSCAR_F64 -c -o $@ $<
 
 $(TESTUTIL): tests/testutil.c
 	@mkdir -p $(@D)
@@ -65,7 +65,7 @@ $(TESTUTIL): tests/testutil.c
 
 $(BUILD)/tests/%_f64: tests/%_f64.c $(TESTUTIL) $(BUILD)/libscar_core_f64.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DSCAR_REAL=double -Itests $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) -DSCAR_F64 -Itests $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(BUILD)/libscar.a
 	@mkdir -p $(@D)
