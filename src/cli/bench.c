@@ -13,6 +13,7 @@ typedef struct {
 
 /* One line per benchmark. */
 static const Bench BENCHES[] = {
+    {"engine", "one transformer training step against the same step in PyTorch", bench_engine},
     {NULL, NULL, NULL},
 };
 

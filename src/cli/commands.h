@@ -10,6 +10,7 @@ typedef struct {
 } Command;
 
 int cmd_bench(int argc, char **argv);
+int bench_engine(int argc, char **argv);
 
 
 /* Print "scar <cmd>: <message>" for the last recorded error and return the failure status. */

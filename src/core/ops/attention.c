@@ -11,6 +11,7 @@
 #include <string.h>
 #include <tgmath.h>
 
+#include "core/fastmath.h"
 #include "core/gemm.h"
 #include "core/ops.h"
 #include "core/parallel.h"
@@ -53,7 +54,7 @@ static void attention_forward(Node *n) {
                 real *row = P + (size_t)i * L, mx = row[0], sum = 0;
                 for (int j = 1; j < L; j++) mx = row[j] > mx ? row[j] : mx;
                 for (int j = 0; j < L; j++) {
-                    row[j] = exp(row[j] - mx);
+                    row[j] = exp_fast(row[j] - mx);
                     sum += row[j];
                 }
                 real inv = 1 / sum;

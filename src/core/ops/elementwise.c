@@ -2,6 +2,7 @@
 #include <string.h>
 #include <tgmath.h>
 
+#include "core/fastmath.h"
 #include "core/ops.h"
 #include "core/parallel.h"
 
@@ -157,10 +158,10 @@ static void unary_forward(Node *n) {
         for (int64_t i = 0; i < cnt; i++) y[i] = x[i] < c1 ? c1 : x[i] > c2 ? c2 : x[i];
         break;
     case UN_GELU:
-#pragma omp parallel for schedule(static) if (cnt > PAR_MIN_ELEMS)
+#pragma omp parallel for simd schedule(static) if (cnt > PAR_MIN_ELEMS)
         for (int64_t i = 0; i < cnt; i++) {
             real v = x[i];
-            y[i] = (real)0.5 * v * (1 + tanh(GELU_C * (v + GELU_A * v * v * v)));
+            y[i] = (real)0.5 * v * (1 + tanh_fast(GELU_C * (v + GELU_A * v * v * v)));
         }
         break;
     case UN_RELU:
@@ -200,9 +201,9 @@ static void unary_backward(Graph *g, Node *n) {
         for (int64_t i = 0; i < cnt; i++) dx[i] += (x[i] >= c1 && x[i] <= c2) ? dy[i] : 0;
         break;
     case UN_GELU:
-#pragma omp parallel for schedule(static) if (cnt > PAR_MIN_ELEMS)
+#pragma omp parallel for simd schedule(static) if (cnt > PAR_MIN_ELEMS)
         for (int64_t i = 0; i < cnt; i++) {
-            real v = x[i], t = tanh(GELU_C * (v + GELU_A * v * v * v));
+            real v = x[i], t = tanh_fast(GELU_C * (v + GELU_A * v * v * v));
             real dt = GELU_C * (1 + 3 * GELU_A * v * v) * (1 - t * t);
             dx[i] += dy[i] * (real)0.5 * (1 + t + v * dt);
         }
