@@ -6,7 +6,9 @@
  * shapes, offsets in range and covering the buffer exactly, sizes, unique names, string metadata)
  * and a failure names the file and the problem. Tensor data are handed out in place (mmap), so a
  * checkpoint opens in constant time; a tensor whose bytes are not aligned to its element size in
- * the file is copied so that every TensorRef.data can be cast to its element type. */
+ * the file is copied so that every TensorRef.data can be cast to its element type. The mapping
+ * stays valid while a new checkpoint is written over the path, since writers replace files by
+ * rename and never rewrite them in place. */
 #ifndef SCAR_CORE_SAFETENSORS_H
 #define SCAR_CORE_SAFETENSORS_H
 
@@ -36,7 +38,8 @@ const TensorRef *safetensors_find(const SafeTensors *st, const char *name); /* N
 const char *safetensors_metadata(const SafeTensors *st, const char *key);   /* NULL if absent */
 
 /* The data of tensor `name`, checked to have this dtype and shape; NULL with a message naming
- * the file and the tensor when it is missing or differs ("has shape [3, 4], expected [3, 5]"). */
+ * the file and the tensor when it is missing or differs ("has shape [3, 4], expected [3, 5]").
+ * shape holds ndim sizes (NULL is fine for a scalar, ndim 0). */
 const void *safetensors_get(const SafeTensors *st, const char *name, DType dtype, int ndim,
                             const int64_t *shape);
 const float *safetensors_get_f32(const SafeTensors *st, const char *name, int ndim,
