@@ -38,8 +38,8 @@ int dtype_from_name(const char *s, DType *out) {
 }
 
 int shape_numel(int ndim, const int64_t *shape, size_t *numel) {
-    if (ndim < 0 || ndim > TENSOR_MAX_DIMS)
-        return scar_fail("%d dimensions (0 to %d allowed)", ndim, TENSOR_MAX_DIMS);
+    if (ndim < 0 || ndim > TENSORREF_MAX_DIMS)
+        return scar_fail("%d dimensions (0 to %d allowed)", ndim, TENSORREF_MAX_DIMS);
     int zero = 0;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0) return scar_fail("negative dimension %" PRId64, shape[i]);

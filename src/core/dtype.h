@@ -1,6 +1,6 @@
 /* Element types shared by the safetensors and .npy formats, and TensorRef: a borrowed view of one
  * tensor's bytes (what a writer is given and what a reader hands back). Shapes are in elements,
- * C order, at most TENSOR_MAX_DIMS dimensions; a scalar has ndim 0. */
+ * C order, at most TENSORREF_MAX_DIMS dimensions; a scalar has ndim 0. */
 #ifndef SCAR_CORE_DTYPE_H
 #define SCAR_CORE_DTYPE_H
 
@@ -27,13 +27,13 @@ typedef enum {
     DTYPE_COUNT
 } DType;
 
-#define TENSOR_MAX_DIMS 8
+#define TENSORREF_MAX_DIMS 8
 
 typedef struct {
     const char *name;
     DType dtype;
     int ndim;
-    int64_t shape[TENSOR_MAX_DIMS];
+    int64_t shape[TENSORREF_MAX_DIMS];
     const void *data;
 } TensorRef;
 

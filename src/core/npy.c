@@ -82,7 +82,7 @@ int npy_write(const char *path, const TensorRef *t) {
 typedef struct {
     DType dtype;
     int ndim;
-    int64_t shape[TENSOR_MAX_DIMS];
+    int64_t shape[TENSORREF_MAX_DIMS];
     int fortran;
     size_t data_offset, nbytes;
 } Header;
@@ -155,8 +155,8 @@ static int parse_shape(Lex *l, Header *h) {
         return 0;
     }
     for (;;) {
-        if (h->ndim == TENSOR_MAX_DIMS)
-            return scar_fail("%s: shape has more than %d dimensions", l->file, TENSOR_MAX_DIMS);
+        if (h->ndim == TENSORREF_MAX_DIMS)
+            return scar_fail("%s: shape has more than %d dimensions", l->file, TENSORREF_MAX_DIMS);
         if (parse_dim(l, &h->shape[h->ndim++]) != 0) return -1;
         if (peek(l, ',')) {
             l->p++;
@@ -293,7 +293,7 @@ static int parse_header(const unsigned char *buf, size_t avail, size_t file_size
  * keep the matching Fortran offset up to date. */
 static void fortran_to_c(const unsigned char *src, unsigned char *dst, const Header *h,
                          size_t esz) {
-    size_t stride[TENSOR_MAX_DIMS], idx[TENSOR_MAX_DIMS] = {0}, off = 0, numel = h->nbytes / esz;
+    size_t stride[TENSORREF_MAX_DIMS], idx[TENSORREF_MAX_DIMS] = {0}, off = 0, numel = h->nbytes / esz;
     for (int k = 0; k < h->ndim; k++)
         stride[k] = k ? stride[k - 1] * (size_t)h->shape[k - 1] : 1;
     for (size_t i = 0; i < numel; i++) {

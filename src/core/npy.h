@@ -19,7 +19,7 @@
 typedef struct {
     DType dtype;
     int ndim;
-    int64_t shape[TENSOR_MAX_DIMS];
+    int64_t shape[TENSORREF_MAX_DIMS];
     void *data; /* owned, C order, aligned for any element type; free with npy_free */
     size_t nbytes;
 } NpyArray;

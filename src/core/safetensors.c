@@ -232,9 +232,9 @@ static int parse_shape(const cJSON *shape, const char *file, const char *name, T
     if (!cJSON_IsArray(shape))
         return scar_fail("%s: tensor '%s': shape is not an array", file, name);
     int ndim = cJSON_GetArraySize(shape);
-    if (ndim > TENSOR_MAX_DIMS)
+    if (ndim > TENSORREF_MAX_DIMS)
         return scar_fail("%s: tensor '%s': shape has %d dimensions (at most %d supported)", file,
-                         name, ndim, TENSOR_MAX_DIMS);
+                         name, ndim, TENSORREF_MAX_DIMS);
     ref->ndim = 0;
     for (const cJSON *d = shape->child; d; d = d->next) {
         uint64_t v = 0;
@@ -567,11 +567,11 @@ const void *safetensors_get(const SafeTensors *st, const char *name, DType dtype
                   dtype_name(dtype));
         return NULL;
     }
-    if (ndim < 0 || ndim > TENSOR_MAX_DIMS || t->ndim != ndim ||
+    if (ndim < 0 || ndim > TENSORREF_MAX_DIMS || t->ndim != ndim ||
         (ndim > 0 && memcmp(t->shape, shape, (size_t)ndim * sizeof *shape) != 0)) {
         char have[256], want[256];
         shape_format(t->ndim, t->shape, have, sizeof have);
-        if (ndim < 0 || ndim > TENSOR_MAX_DIMS)
+        if (ndim < 0 || ndim > TENSORREF_MAX_DIMS)
             snprintf(want, sizeof want, "%d dimensions", ndim);
         else
             shape_format(ndim, shape, want, sizeof want);

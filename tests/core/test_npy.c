@@ -91,7 +91,7 @@ static const DType k_npy_types[] = {DTYPE_BOOL, DTYPE_U8,  DTYPE_I8,  DTYPE_U16,
 
 static const struct {
     int ndim;
-    int64_t shape[TENSOR_MAX_DIMS];
+    int64_t shape[TENSORREF_MAX_DIMS];
 } k_shapes[] = {
     {0, {0}},
     {1, {5}},

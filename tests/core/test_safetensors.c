@@ -75,7 +75,7 @@ static SafeTensors *open_crafted(const char *header, size_t data_len, unsigned c
 
 typedef struct {
     int ndim;
-    int64_t shape[TENSOR_MAX_DIMS];
+    int64_t shape[TENSORREF_MAX_DIMS];
 } Shape;
 
 static const Shape k_shapes[] = {
