@@ -61,8 +61,6 @@ void graph_reset(Graph *g);
 Tensor *tensor_new(Graph *g, int ndim, const int *shape);
 Tensor *tensor_zeros(Graph *g, int ndim, const int *shape);
 Tensor *tensor_copy_of(Graph *g, const real *data, int ndim, const int *shape);
-#define SHAPE(...) (sizeof((int[]){__VA_ARGS__}) / sizeof(int)), ((const int[]){__VA_ARGS__})
-/* e.g. tensor_new(g, SHAPE(32, 120, 128)) */
 
 /* The gradient buffer of t, allocated zeroed on first use. */
 real *tensor_grad(Graph *g, Tensor *t);

@@ -18,6 +18,9 @@ typedef struct Tensor {
     int requires_grad;   /* gradients flow into this tensor */
 } Tensor;
 
+/* A dimension count and a shape array in one argument: tensor_new(g, SHAPE(32, 120, 128)). */
+#define SHAPE(...) (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), ((const int[]){__VA_ARGS__})
+
 /* The last dimension and the product of all the others (ops that act on rows use these). */
 static inline int tensor_cols(const Tensor *t) { return t->ndim ? t->shape[t->ndim - 1] : 1; }
 static inline int64_t tensor_rows(const Tensor *t) { return t->numel / (t->ndim ? t->shape[t->ndim - 1] : 1); }
