@@ -6,10 +6,12 @@
 #   make bench      engine benchmark: one training step in C against the same step in PyTorch
 #   make demo       the main job on the embedded synthetic data
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   V=1             show the full compiler command lines
 #
 # Every target first makes sure the Debian packages it needs are installed (scripts/deps.sh).
 
 BUILD    ?= build
+Q        := $(if $(V),,@)
 CC       ?= gcc
 ARCH     ?= -march=native
 OPT      ?= -O3 $(ARCH)
@@ -42,34 +44,42 @@ deps:
 
 $(BUILD)/libscar.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	@echo '  AR     $@'
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/libscar_core_f64.a: $(F64_OBJ)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	@echo '  AR     $@'
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/scar: $(CLI_OBJ) $(BUILD)/libscar.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo '  LD     $@'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo '  CC     $@'
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/f64/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DSCAR_F64 -c -o $@ $<
+	@echo '  CC64   $@'
+	$(Q)$(CC) $(CFLAGS) -DSCAR_F64 -c -o $@ $<
 
 $(TESTUTIL): tests/testutil.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -c -o $@ $<
+	@echo '  CC     $@'
+	$(Q)$(CC) $(CFLAGS) -Itests -c -o $@ $<
 
 $(BUILD)/tests/%_f64: tests/%_f64.c $(TESTUTIL) $(BUILD)/libscar_core_f64.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DSCAR_F64 -Itests $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	@echo '  TEST64 $@'
+	$(Q)$(CC) $(CFLAGS) -DSCAR_F64 -Itests $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(BUILD)/libscar.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	@echo '  TEST   $@'
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 test: deps $(BUILD)/scar $(TEST_BIN)
 	@SCAR_BIN=$(BUILD)/scar tests/run.sh $(TEST_BIN)
