@@ -3,6 +3,7 @@
 #   make            build build/scar and build/libscar.a
 #   make test       build and run the whole test suite (closing line: N passed, N failed, N skipped)
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+#   make test-valgrind  the suite under valgrind's memcheck (build-valgrind/, no AVX-512)
 #   make bench      engine benchmark: one training step in C against the same step in PyTorch
 #   make demo       the main job on the embedded synthetic data
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
@@ -36,7 +37,7 @@ TEST_SRC := $(sort $(shell find tests -name 'test_*.c' 2>/dev/null))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTUTIL := $(BUILD)/tests/testutil.o
 
-.PHONY: all deps test test-asan bench demo fuzz clean
+.PHONY: all deps test test-asan test-valgrind bench demo fuzz clean
 all: deps $(BUILD)/scar
 
 deps:
@@ -88,6 +89,14 @@ test-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
+# valgrind 3.19 cannot execute AVX-512: this build targets x86-64-v3 (AVX2 + FMA).
+test-valgrind:
+	@$(MAKE) --no-print-directory BUILD=build-valgrind ARCH=-march=x86-64-v3 deps build-valgrind/scar \
+	    $(TEST_BIN:$(BUILD)/%=build-valgrind/%)
+	@SCAR_BIN=build-valgrind/scar SCAR_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite --child-silent-after-fork=yes" \
+	    tests/run.sh $(TEST_BIN:$(BUILD)/%=build-valgrind/%)
+
 bench: deps $(BUILD)/scar
 	@scripts/deps.sh torch
 	$(BUILD)/scar bench engine
@@ -95,6 +104,6 @@ bench: deps $(BUILD)/scar
 demo: bench
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-valgrind build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(F64_OBJ:.o=.d)

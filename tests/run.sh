@@ -5,7 +5,7 @@ set -u
 pass=0; fail=0; skip=0; broken=()
 for t in "$@"; do
   name=${t#*/tests/}
-  out=$(CMOCKA_MESSAGE_OUTPUT=stdout timeout "${SCAR_TEST_TIMEOUT:-900}" "$t" 2>&1); rc=$?
+  out=$(CMOCKA_MESSAGE_OUTPUT=stdout timeout "${SCAR_TEST_TIMEOUT:-900}" ${SCAR_TEST_WRAPPER:-} "$t" 2>&1); rc=$?
   p=$(grep -oE '^\[  PASSED  \] [0-9]+' <<<"$out" | grep -oE '[0-9]+$' || true)
   f=$(grep -oE '^\[  FAILED  \] [0-9]+ test' <<<"$out" | grep -oE '[0-9]+' || true)
   s=$(grep -oE '^\[  SKIPPED \] [0-9]+ test' <<<"$out" | grep -oE '[0-9]+' || true)
