@@ -1,0 +1,45 @@
+/* The ECG-language model: an ECG encoder, a report encoder and a learnable temperature, with its
+ * configuration as JSON (stored in every checkpoint's metadata, so a checkpoint is self-describing).
+ *
+ * JSON: {"rate_hz": 100, "ecg": {"patch_len": 50, "n_patches": 20, "width": 128, "layers": 4,
+ *        "heads": 4, "mlp": 512, "dropout": 0.1}, "text": {"vocab": 2000, "max_len": 64, "width": 128,
+ *        "layers": 2, "heads": 4, "mlp": 512, "dropout": 0.1}, "embed_dim": 128}
+ * Missing keys keep their defaults; unknown keys and out-of-range values are errors. */
+#ifndef SCAR_MODEL_CLIP_MODEL_H
+#define SCAR_MODEL_CLIP_MODEL_H
+
+#include "core/params.h"
+#include "core/rng.h"
+#include "model/ecg_encoder.h"
+#include "model/text_encoder.h"
+
+typedef struct {
+    double rate_hz;               /* the sampling rate the ECG encoder expects */
+    EcgEncoderConfig ecg;
+    TextEncoderConfig text;
+    int embed_dim;
+} ClipConfig;
+
+typedef struct {
+    ClipConfig cfg;
+    ParamStore params;
+    EcgEncoder ecg;
+    TextEncoder text;
+    Tensor *logit_scale;          /* [1] log(1 / temperature) */
+} ClipModel;
+
+/* Defaults sized for 2 CPU cores: 10 s at 100 Hz in 1 s patches, width 128. */
+ClipConfig clip_config_default(void);
+/* Overlay a JSON object's keys onto cfg; `what` names the source in messages. */
+int clip_config_from_json(ClipConfig *cfg, const char *json, const char *what);
+/* Newly allocated JSON text. */
+char *clip_config_to_json(const ClipConfig *cfg);
+/* Check ranges and consistency (heads divide widths, ...). */
+int clip_config_validate(const ClipConfig *cfg, const char *what);
+
+/* Declare and finalise the parameters; then clip_model_init for fresh values or a checkpoint. */
+void clip_model_create(ClipModel *m, const ClipConfig *cfg);
+void clip_model_init(ClipModel *m, Rng *rng);
+void clip_model_free(ClipModel *m);
+
+#endif
