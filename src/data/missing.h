@@ -21,7 +21,7 @@
  *   blocks=k                    how many blocks drop_time uses (1..MISSING_MAX_BLOCKS, default 1)
  *   evidence=primary            remove the primary diagnostic evidence tokens
  *   evidence=primary+secondary  remove primary and secondary evidence
- *   labelset=NAME               with evidence: only the diagnoses of this label set (default all)
+ *   labelset=NAME               with evidence: only this label set's diagnoses (any case; default all)
  *   adversarial=PATH            a trained masker removes tokens (needs budget=; see MissingMasker)
  *   budget=b                    with adversarial: fraction of the visible tokens, in (0, 1]
  *   seed=N                      with drop_leads / drop_time (default 0)
@@ -50,7 +50,8 @@
  * fraction of an ST segment still shows it, and a half rule would leave those fragments visible
  * and overstate robustness. Without spans (real data) the record's positive classes are looked
  * up in the clinical class → leads map (data/clinical_leads.h) and every patch of those leads is
- * removed: the map has no timing, and a resting ECG repeats its evidence in every beat.
+ * removed: the map has no timing, and a resting ECG repeats its evidence in every beat. Classes
+ * the map does not know remove nothing (clinical_evidence_leads counts them, for a warning).
  * Evidence removal keeps no minimum: a record can lose every token (the return value says so). */
 #ifndef SCAR_DATA_MISSING_H
 #define SCAR_DATA_MISSING_H
