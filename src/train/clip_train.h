@@ -1,0 +1,48 @@
+/* Contrastive ECG-report pretraining (the CLIP baseline of DESIGN §1): AdamW with warm-up and
+ * cosine decay, gradient clipping and accumulation, optional random lead/time removal (the
+ * "random masking" baseline) and MERL's extra ECG-ECG term, periodic validation through a
+ * callback, best and last checkpoints, a JSON-lines log, a progress line, bit-identical resume,
+ * and a stop with a message (keeping the last good checkpoint) on a NaN or exploding loss. */
+#ifndef SCAR_TRAIN_CLIP_TRAIN_H
+#define SCAR_TRAIN_CLIP_TRAIN_H
+
+#include <stdint.h>
+
+#include "data/tokenizer.h"
+#include "model/clip_model.h"
+
+/* Validation score of the current model (higher is better), e.g. zero-shot macro AUROC on the
+ * validation split; NAN with scar_fail() on error. */
+typedef double (*ClipValidateFn)(void *ctx, ClipModel *m, const Tokenizer *tok);
+
+typedef struct {
+    const char *pack_path;      /* packed dataset with a train split */
+    const char *out_dir;        /* checkpoints, config.json, log.jsonl */
+    int resume;                 /* continue the run in out_dir from last.safetensors */
+    ClipConfig model;           /* ecg.n_patches 0: as many patches as the pack's records hold */
+    int vocab;                  /* tokenizer size to train to (from the train split's reports) */
+    int batch, accum;           /* pairs per micro-batch, micro-batches per step */
+    int64_t steps, warmup;
+    double lr, min_lr, weight_decay, beta1, beta2, clip_norm;
+    const char *train_missing;  /* protocol text applied afresh to every training ECG, or NULL */
+    double merl_weight;         /* > 0: add MERL's ECG-ECG term between two dropout views */
+    uint64_t seed;
+    int64_t eval_every, log_every;
+    double max_loss;            /* a loss above this, or not finite, stops the run */
+    int progress;               /* 1 on, 0 off, -1 when stderr is a terminal */
+    ClipValidateFn validate;    /* NULL: no validation, "best" follows the training loss */
+    void *validate_ctx;
+} ClipTrainOptions;
+
+typedef struct {
+    int64_t steps_done;
+    double final_loss;
+    double best_val;            /* best validation score (NAN without validation) */
+    double pairs_per_s;         /* training throughput over this invocation */
+    double seconds;
+} ClipTrainResult;
+
+ClipTrainOptions clip_train_defaults(void);
+int clip_train(const ClipTrainOptions *o, ClipTrainResult *res);
+
+#endif
