@@ -57,14 +57,14 @@ static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out) {
 /* A finite number, consuming the leading part of s; *rest points after it. */
 static int parse_double_prefix(const char *s, double *out, const char **rest) {
     if (!*s || isspace((unsigned char)*s)) return -1;
-    /* strtod accepts "nan", "inf" and hex; a header has none of them */
-    for (const char *q = s; *q && *q != '(' && *q != '/'; q++)
-        if (!(isdigit((unsigned char)*q) || *q == '.' || *q == '-' || *q == '+' || *q == 'e' || *q == 'E'))
-            return -1;
     errno = 0;
     char *end;
     double v = strtod(s, &end);
     if (end == s || errno || !isfinite(v)) return -1;
+    /* strtod also takes "nan", "inf" and hexadecimal; a header has none of them */
+    for (const char *q = s; q < end; q++)
+        if (!(isdigit((unsigned char)*q) || *q == '.' || *q == '-' || *q == '+' || *q == 'e' || *q == 'E'))
+            return -1;
     *out = v;
     *rest = end;
     return 0;

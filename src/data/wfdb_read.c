@@ -101,9 +101,11 @@ static int read_group(const WfdbHeader *h, int g0, int g1, const char *dir, cons
         frame_size += h->signals[j].spf;
         if (h->signals[j].skew > max_skew) max_skew = h->signals[j].skew;
     }
-    for (int j = g0; j < g1; j++) out[j].digital = xmalloc((size_t)(out[j].n ? out[j].n : 1) * sizeof(int32_t));
     if (format == 0 || strcmp(first->file, "~") == 0) { /* null signals: no data stored */
-        for (int j = g0; j < g1; j++) fill_no_sample(out[j].digital, out[j].n);
+        for (int j = g0; j < g1; j++) {
+            out[j].digital = xmalloc((size_t)(out[j].n ? out[j].n : 1) * sizeof(int32_t));
+            fill_no_sample(out[j].digital, out[j].n);
+        }
         return 0;
     }
 
@@ -128,6 +130,8 @@ static int read_group(const WfdbHeader *h, int g0, int g1, const char *dir, cons
         return -1;
     }
 
+    /* sizes are checked against the file: now the samples can be allocated */
+    for (int j = g0; j < g1; j++) out[j].digital = xmalloc((size_t)(out[j].n ? out[j].n : 1) * sizeof(int32_t));
     /* samples of skewed signals may run past the stated length: decode them when present */
     size_t want = need_samples + (size_t)max_skew * (size_t)frame_size;
     size_t avail = wfdb_format_samples_in(format, len - off);
