@@ -18,7 +18,10 @@ typedef struct Pack Pack;
  * ("ptbxl:/data/ptb-xl", "synth:seed=7"). NULL with scar_last_error() on failure. */
 PackWriter *pack_writer_open(const char *path, const LabelSchema *schema, float rate_hz,
                              int n_samples, const char *source);
-/* Append one record (copied); its rate and length must match the writer's. */
+/* Append one record (copied); its rate and length must match the writer's. Returns 0; -1 when
+ * the record is refused (it breaks the contract: rate, length, UTF-8 report, labels within the
+ * schema, finite samples, evidence within the record) and nothing of it was written, so the writer
+ * goes on; -2 after an I/O error, when the pack can no longer be finished. */
 int pack_writer_add(PackWriter *w, const EcgRecord *r);
 /* Finish the file and rename it into place; frees the writer either way. */
 int pack_writer_close(PackWriter *w);

@@ -149,7 +149,10 @@ static int record_valid(const PackWriter *w, const EcgRecord *r) {
 }
 
 int pack_writer_add(PackWriter *w, const EcgRecord *r) {
-    if (w->failed) return scar_fail("%s: an earlier write failed", w->path);
+    if (w->failed) {
+        scar_fail("%s: an earlier write failed", w->path);
+        return -2;
+    }
     if (record_valid(w, r) != 0) return -1;
     if (w->n >= (uint64_t)INT32_MAX) return scar_fail("%s: more than %d records", w->path, INT32_MAX);
     size_t total = (size_t)N_LEADS * (size_t)r->n_samples;
@@ -161,7 +164,8 @@ int pack_writer_add(PackWriter *w, const EcgRecord *r) {
         if (!r->valid[i]) sig[i] = 0;
     if (fwrite(w->block, 1, (size_t)w->record_bytes, w->f) != (size_t)w->record_bytes) {
         w->failed = 1;
-        return scar_fail("%s: write failed: %s", w->tmp, strerror(errno));
+        scar_fail("%s: write failed: %s", w->tmp, strerror(errno));
+        return -2;
     }
     if ((w->n + 1) * PACK_ENTRY_BYTES > w->table_cap) {
         w->table_cap = w->table_cap ? 2 * w->table_cap : 64 * PACK_ENTRY_BYTES;

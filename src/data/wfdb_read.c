@@ -180,7 +180,8 @@ static int read_group(const WfdbHeader *h, int g0, int g1, const char *dir, cons
         }
         if (sp->has_checksum) {
             s->checksum_expected = sp->checksum;
-            s->checksum_computed = (int32_t)(int16_t)(uint16_t)sum;
+            /* in the header's own convention: PTB-XL writes checksums unsigned, others signed */
+            s->checksum_computed = sp->checksum > 32767 ? (int32_t)(uint16_t)sum : (int32_t)(int16_t)(uint16_t)sum;
             s->checksum = ((uint16_t)sum == (uint16_t)(uint32_t)sp->checksum) ? WFDB_CHECK_OK : WFDB_CHECK_MISMATCH;
         }
         if (sp->has_init && s->n > 0) {
@@ -260,9 +261,11 @@ static void merge_checks(WfdbSignal *dst, const WfdbSignal *src, const char *seg
             dst->init_actual = src->init_actual;
             snprintf(dst->mismatch_segment, sizeof dst->mismatch_segment, "%s", segment);
         }
-    } else if (first_bad) {
+    } else if (first_bad && dst->n_segments_checked == 0) { /* the first segment's, for display */
         dst->checksum_expected = src->checksum_expected;
         dst->checksum_computed = src->checksum_computed;
+        dst->init_expected = src->init_expected;
+        dst->init_actual = src->init_actual;
     }
     if (src->checksum > dst->checksum) dst->checksum = src->checksum;
     if (src->init > dst->init) dst->init = src->init;
