@@ -58,8 +58,8 @@ int pack_split(const Pack *p, int i);
  * written to idx when it is not NULL; returns how many there are. */
 int pack_split_indices(const Pack *p, int split, int *idx);
 /* Copy records idx[0..n) into batch buffers: signal [n][N_LEADS][n_samples] (mV, 0 where not
- * valid), valid [n][N_LEADS][n_samples] and lead_available [n] (either may be NULL). Records are
- * copied in parallel (OpenMP). Indices out of range are an error. */
+ * valid), valid [n][N_LEADS][n_samples] and lead_available [n] (each may be NULL). Indices out of
+ * range are an error. */
 int pack_batch(const Pack *p, const int *idx, int n, float *signal, uint8_t *valid, uint16_t *lead_available);
 
 /* Shuffled batches from a pool of record indices: each epoch visits every index once in an order

@@ -279,7 +279,7 @@ int pack_batch(const Pack *p, const int *idx, int n, float *signal, uint8_t *val
     for (int b = 0; b < n; b++)
         if (idx[b] < 0 || idx[b] >= p->n) return scar_fail("%s: batch index %d is not a record (0..%d)", p->path, idx[b], p->n - 1);
     size_t per = (size_t)N_LEADS * (size_t)p->n_samples;
-#pragma omp parallel for schedule(static) if (n >= 16)
+    /* one thread: the copy is bound by memory bandwidth, and waking a team costs more than it saves */
     for (int b = 0; b < n; b++) {
         const uint8_t *block = p->base + p->signal_off + (uint64_t)idx[b] * p->record_bytes;
         if (signal) memcpy(signal + (size_t)b * per, block, per * sizeof(float));
