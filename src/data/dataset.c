@@ -111,9 +111,9 @@ int load_wfdb_ecg(const Dataset *d, const char *path, EcgRecord *out, WfdbHeader
         wfdb_record_check_message(&w, msg, sizeof msg);
         if (!d->opt.accept_checksum_mismatch) {
             wfdb_record_free(&w);
-            return scar_fail("%s: %s (the data do not match the header)", path, msg);
+            return scar_fail("%s.hea: %s (the data do not match the header)", path, msg);
         }
-        snprintf(warn, cap, "%s: %s (kept: checksum mismatches accepted)", path, msg);
+        snprintf(warn, cap, "%s.hea: %s (kept: checksum mismatches accepted)", path, msg);
         rc = 1;
     }
     if (wfdb_to_ecg(&w, &d->opt.map, out) != 0) {
