@@ -53,7 +53,7 @@ typedef struct {
     char base_date[32];
     int n_segments;          /* 0: an ordinary record; > 0: a multi-segment record */
     WfdbSegmentSpec *segments; /* [n_segments] */
-    WfdbSignalSpec *signals;   /* [n_signals] */
+    WfdbSignalSpec *signals;   /* [n_signals]; NULL for a multi-segment record (its segments have them) */
     char *comments;          /* comment text without the '#', one line each, '\n'-separated */
 } WfdbHeader;
 
