@@ -63,6 +63,13 @@ void progress_update(Progress *p, int64_t done, const char *status) {
     draw(p, status);
 }
 
+void progress_clear(Progress *p) {
+    if (!p->enabled || !p->drawn) return;
+    fprintf(stderr, "\r\033[K");
+    fflush(stderr);
+    p->drawn = 0;
+}
+
 void progress_end(Progress *p, const char *status) {
     if (!p->enabled) return;
     draw(p, status);

@@ -20,6 +20,8 @@ typedef struct {
 void progress_begin(Progress *p, const char *label, const char *unit, int64_t total, int enabled);
 /* Set the count and redraw if due; status may be NULL. */
 void progress_update(Progress *p, int64_t done, const char *status);
+/* Erase the line (before printing a warning); the next update redraws it. */
+void progress_clear(Progress *p);
 /* Draw the final state and end the line. */
 void progress_end(Progress *p, const char *status);
 /* Seconds since progress_begin. */
