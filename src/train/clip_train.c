@@ -57,6 +57,7 @@ typedef struct {
     const char **reports;
     int64_t step;              /* steps completed */
     int64_t best_val_bits;     /* best validation score, as the bits of a double (a counter) */
+    int64_t saved_step;        /* step of the last checkpoint written by this invocation, -1 none */
     FILE *log;
 } Run;
 
@@ -89,7 +90,9 @@ static int save(Run *r, const char *name) {
     snprintf(path, sizeof path, "%s/%s", r->o->out_dir, name);
     snprintf(step, sizeof step, "%lld", (long long)r->step);
     const char *kv[] = {"step", step, "source", pack_path(r->pack), NULL};
-    return clip_model_save(path, &r->model, r->tok, &s, kv);
+    if (clip_model_save(path, &r->model, r->tok, &s, kv) != 0) return -1;
+    if (!strcmp(name, "last.safetensors")) r->saved_step = r->step;
+    return 0;
 }
 
 /* A fresh model and tokenizer, or the state of the run in out_dir. */
@@ -203,6 +206,7 @@ int clip_train(const ClipTrainOptions *o, ClipTrainResult *res) {
     Run r;
     memset(&r, 0, sizeof r);
     r.o = o;
+    r.saved_step = -1;
     if (o->batch < 2) return scar_fail("batch %d: contrastive training needs at least 2 pairs per batch", o->batch);
     if (o->accum < 1 || o->steps < 1) return scar_fail("accum and steps must be at least 1");
     if (o->train_missing) {
@@ -253,10 +257,13 @@ int clip_train(const ClipTrainOptions *o, ClipTrainResult *res) {
         const double norm = clip_grad_norm(&r.model.params, o->clip_norm);
         if (!isfinite(loss) || loss > o->max_loss || !isfinite(norm)) {
             progress_end(&prog, NULL);
-            rc = scar_fail("step %lld: the loss %s (loss %g, gradient norm %g); stopped. The last good checkpoint is "
-                           "%s/last.safetensors (step of its last save); try a lower --lr or a smaller --clip-norm",
+            char kept[4200];
+            if (r.saved_step >= 0) snprintf(kept, sizeof kept, "the last good checkpoint is %s/last.safetensors (step %lld)", o->out_dir, (long long)r.saved_step);
+            else snprintf(kept, sizeof kept, "no checkpoint was written before it");
+            rc = scar_fail("step %lld: the loss %s (loss %g, gradient norm %g); stopped: %s; try a lower --lr or a "
+                           "smaller --clip-norm",
                            (long long)r.step + 1, isfinite(loss) && isfinite(norm) ? "exploded" : "is not finite",
-                           loss, norm, o->out_dir);
+                           loss, norm, kept);
             goto done;
         }
         adamw_step(&r.opt, &r.model.params, lr);
@@ -275,6 +282,10 @@ int clip_train(const ClipTrainOptions *o, ClipTrainResult *res) {
         progress_update(&prog, r.step, status);
         if (r.step % o->eval_every == 0 || r.step == o->steps)
             if ((rc = validate_and_save(&r, loss)) != 0) goto done;
+        if (o->stop_after > 0 && r.step - first >= o->stop_after && r.step < o->steps) {
+            if ((rc = save(&r, "last.safetensors")) != 0) goto done;
+            break;
+        }
     }
     progress_end(&prog, status);
     if (res) {

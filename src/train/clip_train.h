@@ -28,6 +28,8 @@ typedef struct {
     double merl_weight;         /* > 0: add MERL's ECG-ECG term between two dropout views */
     uint64_t seed;
     int64_t eval_every, log_every;
+    int64_t stop_after;         /* > 0: stop (after saving last.safetensors) once this invocation
+                                   has made that many steps; --resume continues the same schedule */
     double max_loss;            /* a loss above this, or not finite, stops the run */
     int progress;               /* 1 on, 0 off, -1 when stderr is a terminal */
     ClipValidateFn validate;    /* NULL: no validation, "best" follows the training loss */
