@@ -9,6 +9,8 @@
 /* One line per subcommand, in the order `scar --help` lists them. */
 static const Command COMMANDS[] = {
     {"bench", "benchmarks: figures and ratios against a reference in the same run", cmd_bench},
+    {"pack", "read a dataset (PTB-XL, CinC, LUDB, MIMIC-IV-ECG, WFDB) into one pack file", cmd_pack},
+    {"info", "describe a pack, or a WFDB record with its checksums verified", cmd_info},
     {NULL, NULL, NULL},
 };
 
