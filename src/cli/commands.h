@@ -13,6 +13,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int bench_data(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 
 /* Print "scar <cmd>: <message>" for the last recorded error and return the failure status. */

@@ -107,28 +107,28 @@ uint32_t conditions_draw(const ConditionPriors *p, Rng *r) {
 float hedge_likelihood(Hedge h) { return h == HEDGE_NONE ? 100.0f : h == HEDGE_PROBABLE ? 80.0f : 50.0f; }
 
 int conditions_to_codes(uint32_t conditions, const Hedge hedge[N_CONDITIONS], int q_waves, int t_inversion,
-                        ScpCode codes[MAX_RECORD_CODES]) {
+                        SynthCode codes[MAX_RECORD_CODES]) {
     int n = 0, diagnostic = 0;
     for (int c = 0; c < N_CONDITIONS; c++)
         if ((conditions & COND_BIT(c)) && CONDITIONS[c].kind == COND_KIND_DIAGNOSTIC) diagnostic = 1;
     int af = (conditions & COND_BIT(COND_AFIB)) != 0;
-    if (!diagnostic && !af) codes[n++] = (ScpCode){SCP_NORM, 100.0f};
+    if (!diagnostic && !af) codes[n++] = (SynthCode){SCP_NORM, 100.0f};
     for (int c = 0; c < N_CONDITIONS; c++)
         if ((conditions & COND_BIT(c)) && CONDITIONS[c].kind == COND_KIND_DIAGNOSTIC)
-            codes[n++] = (ScpCode){CONDITIONS[c].statement, hedge_likelihood(hedge[c])};
-    if (conditions & COND_BIT(COND_PVC)) codes[n++] = (ScpCode){SCP_PVC, 0.0f};
-    if (q_waves) codes[n++] = (ScpCode){SCP_QWAVE, 0.0f};
-    if (conditions & COND_ISC_MASK) codes[n++] = (ScpCode){SCP_STD, 0.0f};
-    if (t_inversion) codes[n++] = (ScpCode){SCP_INVT, 0.0f};
+            codes[n++] = (SynthCode){CONDITIONS[c].statement, hedge_likelihood(hedge[c])};
+    if (conditions & COND_BIT(COND_PVC)) codes[n++] = (SynthCode){SCP_PVC, 0.0f};
+    if (q_waves) codes[n++] = (SynthCode){SCP_QWAVE, 0.0f};
+    if (conditions & COND_ISC_MASK) codes[n++] = (SynthCode){SCP_STD, 0.0f};
+    if (t_inversion) codes[n++] = (SynthCode){SCP_INVT, 0.0f};
     ScpId rhythm = af ? SCP_AFIB
                    : (conditions & COND_BIT(COND_SBRAD)) ? SCP_SBRAD
                    : (conditions & COND_BIT(COND_STACH)) ? SCP_STACH
                                                           : SCP_SR;
-    codes[n++] = (ScpCode){rhythm, 0.0f};
+    codes[n++] = (SynthCode){rhythm, 0.0f};
     return n;
 }
 
-void codes_to_labels(const ScpCode *codes, int n, LabelBits labels[SCAR_MAX_LABELSETS]) {
+void codes_to_labels(const SynthCode *codes, int n, LabelBits labels[SCAR_MAX_LABELSETS]) {
     memset(labels, 0, sizeof(LabelBits) * SCAR_MAX_LABELSETS);
     for (int i = 0; i < n; i++)
         for (int set = 0; set < N_SYNTH_LABELSETS; set++) {

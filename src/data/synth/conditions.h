@@ -73,16 +73,16 @@ float hedge_likelihood(Hedge h);
 typedef struct {
     ScpId id;
     float likelihood;
-} ScpCode;
+} SynthCode;
 #define MAX_RECORD_CODES 16
 
 /* The statements of a record with these conditions and findings: the rhythm, NORM when nothing
  * diagnostic is present and the rhythm is sinus, the diagnostic statements, and the form
  * statements of what the signal shows (PVC, Q waves, ST depression, T inversion). */
 int conditions_to_codes(uint32_t conditions, const Hedge hedge[N_CONDITIONS], int q_waves, int t_inversion,
-                        ScpCode codes[MAX_RECORD_CODES]);
+                        SynthCode codes[MAX_RECORD_CODES]);
 
 /* Multi-hot labels of every label set (LABELSET_*) from a record's statements. */
-void codes_to_labels(const ScpCode *codes, int n, LabelBits labels[SCAR_MAX_LABELSETS]);
+void codes_to_labels(const SynthCode *codes, int n, LabelBits labels[SCAR_MAX_LABELSETS]);
 
 #endif

@@ -97,10 +97,8 @@ EvidenceSpan *synth_evidence_build(const SynthCase *k, float rate_hz, int n_samp
     uint16_t st_up = leads_projecting(h->st_vector, 0.1f, 1);
     uint16_t st_down = leads_projecting(h->st_vector, 0.05f, -1);
     uint16_t st_up_small = leads_projecting(h->st_vector, 0.05f, 1);
-    uint16_t q_leads = h->q_waves ? leads_projecting(h->sinus.wave[WAVE_X2].amp, 0.1f, -1) : 0;
-    float t_peak[3];
-    beat_dipole_at(&h->sinus, WAVE_T1, WAVE_T2, 1.0f, h->sinus.wave[WAVE_T2].centre[0], t_peak);
-    uint16_t t_inverted = leads_projecting(t_peak, 0.1f, -1);
+    uint16_t q_leads = heart_q_wave_leads(h);
+    uint16_t t_inverted = heart_inverted_t_leads(h);
     uint16_t isc_territory = territory_leads(h->ischaemia);
 
     int af = has[SCP_AFIB];

@@ -234,7 +234,8 @@ static void apply_ischaemia(Heart *h, Territory t, Rng *r) {
     for (int a = 0; a < 3; a++) h->st_vector[a] = -st * u[a];
     injury_current(b, h->st_vector);
     h->ischaemia = t;
-    if (rng_uniform(r) < 0.55f) {
+    h->t_inversion = rng_uniform(r) < 0.55f;
+    if (h->t_inversion) {
         for (int w = WAVE_T1; w <= WAVE_T2; w++) {
             float toward = dot3(b->wave[w].amp, u);
             float flip = uniform(r, 1.6f, 2.2f);
@@ -242,16 +243,6 @@ static void apply_ischaemia(Heart *h, Territory t, Rng *r) {
             add_vector(&b->wave[w], u, -0.08f);
         }
     }
-    /* Report T inversion only where the signal has it: a negative T peak of at least 0.1 mV in a
-     * lead of the territory. */
-    float d[3];
-    beat_dipole_at(b, WAVE_T1, WAVE_T2, 1.0f, b->wave[WAVE_T2].centre[0], d);
-    h->t_inversion = 0;
-    for (int l = 0; l < N_LEADS; l++)
-        if ((territory_leads(t) >> l) & 1u) {
-            const float *v = HEART_LEAD_VECTORS[l];
-            if (v[0] * d[0] + v[1] * d[1] + v[2] * d[2] < -0.1f) h->t_inversion = 1;
-        }
 }
 
 static float sokolow(const BeatShape *b) {
@@ -342,6 +333,10 @@ void heart_build(uint32_t conditions, int age, int sex, Rng *r, Heart *h) {
         h->pr_s = pr;
     }
     beat_anchor_repolarisation(b);
+    /* Findings are reported only where the finished beat shows them: T inversion in a lead of the
+     * ischaemic territory, Q waves in some lead. */
+    if (h->t_inversion) h->t_inversion = (heart_inverted_t_leads(h) & territory_leads(h->ischaemia)) != 0;
+    if (h->q_waves && !heart_q_wave_leads(h)) h->q_waves = 0;
     ectopic_beat(h, r);
     beat_anchor_repolarisation(&h->ectopic);
     if (conditions & COND_BIT(COND_AFIB)) {
@@ -349,4 +344,15 @@ void heart_build(uint32_t conditions, int age, int sex, Rng *r, Heart *h) {
         h->f_hz = uniform(r, 5.0f, 8.0f);
         jittered_direction(-0.30f, 0.50f, -0.80f, 0.2f, r, h->f_dir);
     }
+}
+
+uint16_t heart_q_wave_leads(const Heart *h) {
+    if (!h->q_waves) return 0;
+    return (uint16_t)(leads_projecting(h->sinus.wave[WAVE_X2].amp, 0.1f, -1) & ~(1u << LEAD_AVR));
+}
+
+uint16_t heart_inverted_t_leads(const Heart *h) {
+    float t_peak[3];
+    beat_dipole_at(&h->sinus, WAVE_T1, WAVE_T2, 1.0f, h->sinus.wave[WAVE_T2].centre[0], t_peak);
+    return leads_projecting(t_peak, 0.1f, -1);
 }

@@ -37,6 +37,13 @@ typedef struct {
     float f_amp, f_hz, f_dir[3];
 } Heart;
 
+/* Where the heart's findings show (bit l: lead l), from its own vectors:
+ *   leads with pathological Q waves: the infarct's initial forces project to -0.1 mV or less
+ *   (aVR, whose QRS is negative in health, is not read for Q waves); 0 without Q waves */
+uint16_t heart_q_wave_leads(const Heart *h);
+/*   leads whose T wave peaks at -0.1 mV or less */
+uint16_t heart_inverted_t_leads(const Heart *h);
+
 /* Build the heart of a record with these conditions (COND_BIT mask) for a patient of this age
  * and sex (SEX_MALE / SEX_FEMALE). All draws come from r. */
 void heart_build(uint32_t conditions, int age, int sex, Rng *r, Heart *h);

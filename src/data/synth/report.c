@@ -31,6 +31,12 @@ static void text_add(Text *t, const char *fmt, ...) {
     t->len += (size_t)need;
 }
 
+static Text text_new(void) {
+    Text t = {xmalloc(64), 0, 64};
+    t.buf[0] = 0;
+    return t;
+}
+
 static const char *pick(const char *const alt[N_ALT], Rng *r) {
     int n = 0;
     while (n < N_ALT && alt[n]) n++;
@@ -98,10 +104,11 @@ static const char *const LVH[2][N_ALT] = {
      "positiver sokolow-lyon-index, linksherzhypertrophie"}};
 
 /* Hedges: %s is the finding. */
+/* German forms keep the finding in the nominative, so that adjectives need no declension. */
 static const char *const PROBABLE[2][N_ALT] = {{"probable %s", "%s, probably", "likely %s", "consistent with %s"},
-                                               {"wahrscheinlich %s", "vereinbar mit %s", "%s wahrscheinlich", NULL}};
+                                               {"wahrscheinlich %s", "am ehesten %s", "%s wahrscheinlich", NULL}};
 static const char *const POSSIBLE[2][N_ALT] = {{"possible %s", "cannot rule out %s", "consider %s", "%s not excluded"},
-                                               {"v.a. %s", "%s möglich", "%s nicht auszuschließen", "verdacht auf %s"}};
+                                               {"v.a. %s", "%s möglich", "%s nicht auszuschließen", "%s?"}};
 
 /* Territories, indexed by Territory. */
 static const char *const TERRITORY_EN[4] = {"anteroseptal", "anterior", "inferior", "lateral"};
@@ -144,7 +151,7 @@ static int count_ectopic(const SynthCase *k, float duration) {
 }
 
 /* One finding (a statement of the case other than the rhythm) into t. */
-static void finding(Text *t, const SynthCase *k, ScpCode code, int lang, int otherwise, Rng *r) {
+static void finding(Text *t, const SynthCase *k, SynthCode code, int lang, int otherwise, Rng *r) {
     const Heart *h = &k->heart;
     Hedge hedge = hedge_of(code.likelihood);
     char leads[64], buf[256];
@@ -184,9 +191,7 @@ static void finding(Text *t, const SynthCase *k, ScpCode code, int lang, int oth
             text_add(t, lang == EN ? "st depression in %s, " : "st-senkung in %s, ", leads);
         hedged(t, buf, hedge, lang, r);
         if (h->t_inversion) {
-            float tp[3];
-            beat_dipole_at(&h->sinus, WAVE_T1, WAVE_T2, 1.0f, h->sinus.wave[WAVE_T2].centre[0], tp);
-            format_leads(leads_projecting(tp, 0.1f, -1), leads, sizeof leads);
+            format_leads(heart_inverted_t_leads(h), leads, sizeof leads);
             text_add(t, lang == EN ? " with t wave inversion in %s" : " mit t-negativierung in %s", leads);
         }
         return;
@@ -200,7 +205,7 @@ static void finding(Text *t, const SynthCase *k, ScpCode code, int lang, int oth
         int form = (int)rng_below(r, 3);
         if (lang == EN) {
             if (form == 0) snprintf(buf, sizeof buf, "acute %s myocardial infarction", TERRITORY_EN[terr]);
-            else if (form == 1) snprintf(buf, sizeof buf, "%s infarction, probably acute", TERRITORY_EN[terr]);
+            else if (form == 1) snprintf(buf, sizeof buf, "%s infarction, acute", TERRITORY_EN[terr]);
             else snprintf(buf, sizeof buf, "acute %s stemi", TERRITORY_EN[terr]);
         } else {
             const char *wall = pick(MI_DE_WALL[terr], r);
@@ -212,7 +217,7 @@ static void finding(Text *t, const SynthCase *k, ScpCode code, int lang, int oth
             text_add(t, lang == EN ? "st elevation in %s, " : "st-hebung in %s, ", leads);
         hedged(t, buf, hedge, lang, r);
         if (h->q_waves && rng_uniform(r) < 0.7f) {
-            format_leads(leads_projecting(h->sinus.wave[WAVE_X2].amp, 0.1f, -1), leads, sizeof leads);
+            format_leads(heart_q_wave_leads(h), leads, sizeof leads);
             if (leads[0]) text_add(t, lang == EN ? " with q waves in %s" : " mit q-zacken in %s", leads);
         }
         return;
@@ -249,25 +254,23 @@ char *synth_report(const SynthCase *k, SynthLanguage language, Rng *r) {
     /* Pieces in reading order: rhythm (usually first), axis (sometimes), findings, normal (last). */
     char *piece[MAX_RECORD_CODES + 3];
     int n_pieces = 0;
-    Text t = {0};
-    text_add(&t, "%s", "");
+    Text t = text_new();
     rhythm_phrase(&t, k, rhythm, lang, r);
     piece[n_pieces++] = t.buf;
     int mention_axis = k->conditions & COND_BIT(COND_LAFB) ? 0 : rng_uniform(r) < (lang == DE ? 0.6f : 0.25f);
     if (mention_axis) {
-        Text a = {0};
+        Text a = text_new();
         axis_phrase(&a, k->axis_deg, lang, r);
         piece[n_pieces++] = a.buf;
     }
     for (int i = 0; i < n; i++) {
-        Text f = {0};
-        text_add(&f, "%s", "");
+        Text f = text_new();
         finding(&f, k, k->codes[order[i]], lang, otherwise, r);
         piece[n_pieces++] = f.buf;
     }
     if (has_norm) {
-        Text f = {0};
-        finding(&f, k, (ScpCode){SCP_NORM, 100.0f}, lang, otherwise, r);
+        Text f = text_new();
+        finding(&f, k, (SynthCode){SCP_NORM, 100.0f}, lang, otherwise, r);
         piece[n_pieces++] = f.buf;
     }
     /* The rhythm goes last now and then. */
@@ -283,8 +286,7 @@ char *synth_report(const SynthCase *k, SynthLanguage language, Rng *r) {
     const char *sep = lang == EN ? (style == 2 ? ", " : ". ") : (style == 0 ? " " : style == 1 ? ", " : ". ");
     int stop = lang == EN ? style != 2 : style == 2;
     int capital = lang == EN && rng_uniform(r) < 0.15f;
-    Text out = {0};
-    text_add(&out, "%s", "");
+    Text out = text_new();
     for (int i = 0; i < n_pieces; i++) {
         if (i) text_add(&out, "%s", sep);
         size_t at = out.len;

@@ -1,5 +1,7 @@
 #include "data/synth/statements.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -70,8 +72,17 @@ static const char *class_of(ScpId s, int set) {
 
 static const char *const SET_NAMES[N_SYNTH_LABELSETS] = {"super", "sub", "form", "rhythm"};
 
-void synth_label_schema(LabelSchema *schema) {
-    memset(schema, 0, sizeof *schema);
+static int cmp_name(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
+
+/* Built once: the schema (classes of each set in sorted order, as the PTB-XL adapter and the usual
+ * benchmark code order them, so that the five super classes have the same indices in both) and
+ * every statement's class in every set. */
+static LabelSchema g_schema;
+static int g_class[N_SCP][N_SYNTH_LABELSETS];
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void build_schema(void) {
+    LabelSchema *schema = &g_schema;
     schema->n_sets = N_SYNTH_LABELSETS;
     for (int set = 0; set < N_SYNTH_LABELSETS; set++) {
         snprintf(schema->set_name[set], SCAR_NAME_LEN, "%s", SET_NAMES[set]);
@@ -82,27 +93,25 @@ void synth_label_schema(LabelSchema *schema) {
             for (int c = 0; c < schema->n_classes[set]; c++) known |= !strcmp(schema->class_name[set][c], name);
             if (!known) snprintf(schema->class_name[set][schema->n_classes[set]++], SCAR_NAME_LEN, "%s", name);
         }
+        qsort(schema->class_name[set], (size_t)schema->n_classes[set], SCAR_NAME_LEN, cmp_name);
+        for (int s = 0; s < N_SCP; s++) {
+            const char *name = class_of((ScpId)s, set);
+            g_class[s][set] = -1;
+            for (int c = 0; name && c < schema->n_classes[set]; c++)
+                if (!strcmp(schema->class_name[set][c], name)) g_class[s][set] = c;
+        }
     }
 }
 
+void synth_label_schema(LabelSchema *schema) {
+    pthread_once(&g_once, build_schema);
+    *schema = g_schema;
+}
+
 int scp_class_in_set(ScpId s, int set) {
-    const char *name = class_of(s, set);
-    if (!name) return -1;
-    /* Classes are numbered in order of first appearance in the table (see synth_label_schema). */
-    int n = 0;
-    for (int t = 0; t < N_SCP; t++) {
-        const char *other = class_of((ScpId)t, set);
-        if (!other) continue;
-        int first = 1;
-        for (int u = 0; u < t; u++) {
-            const char *prev = class_of((ScpId)u, set);
-            if (prev && !strcmp(prev, other)) first = 0;
-        }
-        if (!first) continue;
-        if (!strcmp(other, name)) return n;
-        n++;
-    }
-    return -1;
+    if (set < 0 || set >= N_SYNTH_LABELSETS) return -1;
+    pthread_once(&g_once, build_schema);
+    return g_class[s][set];
 }
 
 int scp_from_code(const char *code) {

@@ -1,8 +1,8 @@
 /* The SCP-ECG statements the synthetic corpus produces, with the fields of PTB-XL's
  * scp_statements.csv, and the four label sets built from them the way PTB-XL's are: super class =
  * diagnostic_class, sub class = diagnostic_subclass (of diagnostic statements), form = the form
- * statements, rhythm = the rhythm statements. Class names are PTB-XL's own, so that a model or a
- * probe trained on one reads the other. */
+ * statements, rhythm = the rhythm statements, each in sorted order. Class names are PTB-XL's own,
+ * so that a model or a probe trained on one reads the other. */
 #ifndef SCAR_DATA_SYNTH_STATEMENTS_H
 #define SCAR_DATA_SYNTH_STATEMENTS_H
 
@@ -25,7 +25,7 @@ typedef struct {
 } ScpStatement;
 
 typedef enum {
-    /* diagnostic, grouped by super class so that the schema lists classes in PTB-XL's order */
+    /* diagnostic, grouped by super class */
     SCP_NORM,
     SCP_ASMI, SCP_AMI, SCP_IMI, SCP_LMI,
     SCP_ISCAN, SCP_ISCLA, SCP_ISCIN,
@@ -43,8 +43,8 @@ extern const ScpStatement SCP_STATEMENTS[N_SCP];
 /* The label sets, in this order in the schema. */
 enum { LABELSET_SUPER, LABELSET_SUB, LABELSET_FORM, LABELSET_RHYTHM, N_SYNTH_LABELSETS };
 
-/* The schema of the synthetic corpus: super (NORM MI STTC CD HYP), sub (the PTB-XL sub classes
- * the generator produces), form and rhythm (the statements it produces). */
+/* The schema of the synthetic corpus: super (CD HYP MI NORM STTC), sub (the PTB-XL sub classes the
+ * generator produces), form and rhythm (the statements it produces). */
 void synth_label_schema(LabelSchema *schema);
 
 /* Class index of statement s in label set `set`, or -1 when s does not belong to that set. */

@@ -40,7 +40,7 @@ typedef struct {
     uint32_t conditions;  /* COND_BIT mask */
     Hedge hedge[N_CONDITIONS];
     int n_codes;
-    ScpCode codes[MAX_RECORD_CODES];
+    SynthCode codes[MAX_RECORD_CODES];
     Heart heart;
     RhythmParams rhythm;
     BeatList beats;
