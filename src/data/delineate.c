@@ -336,6 +336,7 @@ int ecg_delineate(const float *signal, int n, float rate, uint16_t lead_mask, Ec
                 for (int j = 0; j < len; j++) a[k * len + j] = y[(size_t)lead[k] * n + fid[b] - half + j];
             use[b] = correlation(a, bm, nl * len) >= DOMINANT_CORRELATION;
             dominant += use[b];
+            m->n_other += !use[b];
         }
         free(a);
         free(bm);

@@ -18,6 +18,8 @@
 typedef struct {
     int n_beats;          /* QRS complexes found */
     int n_dominant;       /* of which dominant (averaged into the median beat) */
+    int n_other;          /* beats inside the record that do not look like the median beat
+                             (ectopic beats, artefacts); beats at the record's edges are neither */
     float hr_bpm;         /* 60 / mean RR over all beats */
     float rr_mean_s;
     float rr_irregularity; /* RMSSD / mean RR: ~0.01-0.06 in sinus rhythm, ~0.2-0.4 in AF */

@@ -103,7 +103,9 @@ char *synth_ptbxl_row(const SynthCase *k) {
     StrBuf b = {0};
     char buf[512];
     unsigned long long id = k->index + 1;
-    snprintf(buf, sizeof buf, "%llu,%llu.0,%d.0,%d,,,,,SYNTH", id, id, k->age, k->sex == SEX_FEMALE ? 1 : 0);
+    /* PTB-XL writes the ages of patients over 89 as 300 (de-identification). */
+    snprintf(buf, sizeof buf, "%llu,%llu.0,%d.0,%d,,,,,SYNTH", id, id, k->age > 89 ? 300 : k->age,
+             k->sex == SEX_FEMALE ? 1 : 0);
     strbuf_puts(&b, buf);
     /* A recording date per record: one every 7 minutes from 2000-01-01 08:00 UTC. */
     time_t when = (time_t)946713600 + (time_t)(k->index * 420);

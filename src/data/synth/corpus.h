@@ -19,7 +19,7 @@ int synth_write_pack(const SynthConfig *c, long n, const char *path, int threads
 /* A PTB-XL-shaped folder: records100/NNNNN/<id>_lr (100 Hz) and records500/NNNNN/<id>_hr (500 Hz),
  * WFDB format 16 at 1000 units per mV, the same beats, waves and noise plan at both rates;
  * ptbxl_database.csv in PTB-XL's columns (report, scp_codes dict with likelihoods, strat_fold,
- * filenames, heart_axis, ...); scp_statements.csv with the statements used. `dir` must not exist
+ * filenames, heart_axis, ...; ages over 89 written as 300, as PTB-XL does); scp_statements.csv with the statements used. `dir` must not exist
  * or be an empty folder. The configuration's own rate is not used. */
 int synth_write_ptbxl(const SynthConfig *c, long n, const char *dir, int threads, SynthProgressFn progress,
                       void *ctx);

@@ -58,9 +58,9 @@ extern const float HEART_LEAD_VECTORS[N_LEADS][3];
 
 /* Set a wave with the same centre and width on every axis. */
 void wave_set(Wave *w, float ax, float ay, float az, float centre, float width);
-/* Set a plateau of height (ax, ay, az) from `start` to `end` (centres of the first and last
- * Gaussian) rising with Gaussian width `edge` and tapering over its second half: the injury
- * current's ST deviation. */
+/* Set a plateau of height (ax, ay, az): Gaussians of width `edge` centred from `start` to `end`,
+ * reaching the height about 1.5 edge widths after start, holding it to the middle of the span and
+ * tapering to zero by end + 2 edge widths: the injury current's ST deviation. */
 void wave_plateau(Wave *w, float ax, float ay, float az, float start, float end, float edge);
 /* Scale a wave's amplitude. */
 void wave_scale(Wave *w, float k);
