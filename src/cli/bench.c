@@ -14,6 +14,7 @@ typedef struct {
 /* One line per benchmark. */
 static const Bench BENCHES[] = {
     {"data", "records/s packing 500 Hz WFDB to 100 Hz; ms per shuffled batch of 256", bench_data},
+    {"synth", "records/s generating the synthetic corpus (10 s, 100 Hz, 12 leads)", bench_synth},
     {NULL, NULL, NULL},
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "data/resample.h"
 
 /* Fractions of the peak spatial velocity that mark QRS onset and end. */
 #define QRS_VELOCITY_FRACTION 0.06f
@@ -70,7 +71,7 @@ static float *qrs_energy(const float *x, int n, float rate, const int *lead, int
 static int pick_peaks(const float *e, int n, float thr, int refractory, int *out, int cap) {
     int count = 0, last = -refractory - 1;
     for (int i = 1; i + 1 < n; i++) {
-        if (e[i] < thr || e[i] < e[i - 1] || e[i] < e[i + 1]) continue;
+        if (e[i] < thr || e[i] <= e[i - 1] || e[i] < e[i + 1]) continue;
         if (count > 0 && i - last <= refractory) {
             if (e[i] > e[last]) {
                 last = i;
@@ -102,6 +103,11 @@ int ecg_detect_qrs(const float *signal, int n, float rate, uint16_t lead_mask, i
     memcpy(sorted, e, sizeof(float) * (size_t)n);
     qsort(sorted, (size_t)n, sizeof(float), cmp_float);
     float thr = 0.3f * sorted[(size_t)(0.98 * (n - 1))];
+    if (!(thr > 0)) { /* a flat record */
+        free(sorted);
+        free(e);
+        return 0;
+    }
     int refractory = (int)lroundf(0.22f * rate);
     int count = pick_peaks(e, n, thr, refractory, out, cap);
     /* Second pass: the threshold from the complexes themselves (30% of their median height). */
@@ -111,11 +117,13 @@ int ecg_detect_qrs(const float *signal, int n, float rate, uint16_t lead_mask, i
         qsort(sorted, (size_t)m, sizeof(float), cmp_float);
         count = pick_peaks(e, n, 0.3f * sorted[m / 2], refractory, out, cap);
     }
-    /* A peak soon after a complex and much weaker than it is that complex's T wave. */
+    /* A peak soon after a complex and much weaker than it is that complex's T wave; one shortly
+     * before a much stronger complex is its P wave. */
     int kept = 0, shown = count < cap ? count : cap;
-    int t_window = (int)lroundf(0.36f * rate);
+    int t_window = (int)lroundf(0.36f * rate), p_window = (int)lroundf(0.32f * rate);
     for (int i = 0; i < shown; i++) {
         if (kept > 0 && out[i] - out[kept - 1] < t_window && e[out[i]] < 0.5f * e[out[kept - 1]]) continue;
+        if (i + 1 < shown && out[i + 1] - out[i] < p_window && e[out[i]] < 0.4f * e[out[i + 1]]) continue;
         out[kept++] = out[i];
     }
     count = kept + (count - shown);
@@ -267,7 +275,7 @@ static float correlation(const float *a, const float *b, int n) {
     return va > 0 && vb > 0 ? (float)(cov / sqrt(va * vb)) : 0.0f;
 }
 
-int ecg_delineate(const float *signal, int n, float rate, uint16_t lead_mask, EcgMeasurements *m) {
+static int delineate_at_rate(const float *signal, int n, float rate, uint16_t lead_mask, EcgMeasurements *m) {
     memset(m, 0, sizeof *m);
     m->pr_ms = m->qrs_ms = m->qt_ms = m->qtc_ms = m->axis_deg = NAN;
     int lead[N_LEADS], nl = n_leads_of(lead_mask, lead);
@@ -488,4 +496,27 @@ int ecg_delineate(const float *signal, int n, float rate, uint16_t lead_mask, Ec
     free(use);
     free(fid);
     return 0;
+}
+
+/* Below this rate the measurements are taken on the signal upsampled (band-limited) to
+ * DELINEATE_RATE: a 100 Hz QRS is only ten samples long. */
+#define DELINEATE_MIN_RATE 400.0f
+#define DELINEATE_RATE 500.0f
+
+int ecg_delineate(const float *signal, int n, float rate, uint16_t lead_mask, EcgMeasurements *m) {
+    if (rate >= DELINEATE_MIN_RATE) return delineate_at_rate(signal, n, rate, lead_mask, m);
+    Resampler *rs = resampler_new(rate, DELINEATE_RATE);
+    if (!rs) {
+        scar_clear_error();
+        return delineate_at_rate(signal, n, rate, lead_mask, m);
+    }
+    int n_up = resampler_out_len(rs, n);
+    float *up = xcalloc((size_t)N_LEADS * (size_t)n_up, sizeof(float));
+    for (int l = 0; l < N_LEADS; l++)
+        if ((lead_mask >> l) & 1u)
+            resampler_run(rs, signal + (size_t)l * n, n, up + (size_t)l * n_up, n_up);
+    resampler_free(rs);
+    int rc = delineate_at_rate(up, n_up, DELINEATE_RATE, lead_mask, m);
+    free(up);
+    return rc;
 }

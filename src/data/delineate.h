@@ -7,7 +7,7 @@
  * junctions of successive beats). On that beat: QRS onset and end where the spatial velocity
  * crosses a fraction of its peak, the P wave (if any) in the TP-PR interval, the T wave and its
  * end, amplitudes and the ST level relative to the PQ junction. Rate and RR irregularity come from
- * all beats. */
+ * all beats. Records below 400 Hz are first upsampled (band-limited) to 500 Hz. */
 #ifndef SCAR_DATA_DELINEATE_H
 #define SCAR_DATA_DELINEATE_H
 

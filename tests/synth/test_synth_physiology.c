@@ -387,6 +387,47 @@ static void premature_beats_stand_out_from_the_dominant_beat(void **state) {
     measured_free(&ms);
 }
 
+/* The corpus's default rate (100 Hz, as PTB-XL's records100): a mixed corpus, each record's
+ * conditions checked against the same calipers. */
+static void calipers_hold_at_the_default_rate(void **state) {
+    (void)state;
+    SynthConfig c;
+    synth_config_default(&c);
+    c.seed = 111;
+    Measured ms;
+    measure(&c, 200, &ms);
+    int n_bbb = 0, wide = 0, n_other = 0, narrow = 0, n_rate = 0, rate_ok = 0, n_lvh = 0, lvh_ok = 0;
+    for (int i = 0; i < ms.n; i++) {
+        const EcgMeasurements *m = &ms.m[i];
+        uint32_t k = ms.conditions[i];
+        if (k & (COND_BIT(COND_CLBBB) | COND_BIT(COND_CRBBB))) {
+            n_bbb++;
+            wide += m->qrs_ms >= 120;
+        } else {
+            n_other++;
+            narrow += m->qrs_ms < 110;
+        }
+        if (!(k & COND_BIT(COND_AFIB))) {
+            n_rate++;
+            float lo = k & COND_BIT(COND_SBRAD) ? 30 : k & COND_BIT(COND_STACH) ? 100 : 60;
+            float hi = k & COND_BIT(COND_SBRAD) ? 60 : k & COND_BIT(COND_STACH) ? 180 : 100;
+            rate_ok += m->hr_bpm >= lo && m->hr_bpm <= hi;
+        }
+        if (k & COND_BIT(COND_LVH)) {
+            n_lvh++;
+            lvh_ok += m->sokolow_mv >= 3.5f;
+        }
+    }
+    print_message("100 Hz: BBB wide %d/%d, others narrow %d/%d, sinus rate in class %d/%d, LVH voltage %d/%d\n", wide,
+                  n_bbb, narrow, n_other, rate_ok, n_rate, lvh_ok, n_lvh);
+    assert_true(n_bbb >= 10 && n_lvh >= 10);
+    assert_true(wide >= n_bbb - 1);
+    assert_true(narrow >= n_other - 2);
+    assert_true(rate_ok >= n_rate - 2);
+    assert_true(lvh_ok >= n_lvh - 1);
+    measured_free(&ms);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(heart_rate_in_class_range),
@@ -399,6 +440,7 @@ int main(void) {
         cmocka_unit_test(left_axis_in_anterior_fascicular_block),
         cmocka_unit_test(women_have_lower_amplitudes),
         cmocka_unit_test(premature_beats_stand_out_from_the_dominant_beat),
+        cmocka_unit_test(calipers_hold_at_the_default_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,11 +116,11 @@ static void normal_beat(int age, int sex, Rng *r, Heart *h) {
     wave_set(&b->wave[WAVE_P2], 0.06f * g_p, 0.05f * g_p, 0.03f * g_p, -h->pr_s + 0.066f, 0.015f);
     wave_set(&b->wave[WAVE_Q], -0.10f * g_qrs, -0.10f * g_qrs, -0.14f * g_qrs, 0.016f * qs, 0.007f * qs);
     wave_set(&b->wave[WAVE_RA], 0.55f * g_qrs, 0.30f * g_qrs, -0.35f * g_qrs, 0.030f * qs, 0.009f * qs);
-    wave_set(&b->wave[WAVE_R], 1.00f * g_qrs, 0.60f * g_qrs, 0.35f * g_qrs, 0.042f * qs, 0.0105f * qs);
-    wave_set(&b->wave[WAVE_S], -0.18f * g_qrs, 0.0f, 0.68f * g_qrs, 0.062f * qs, 0.011f * qs);
+    wave_set(&b->wave[WAVE_R], 1.00f * g_qrs, 0.60f * g_qrs, 0.35f * g_qrs, 0.042f * qs, 0.0095f * qs);
+    wave_set(&b->wave[WAVE_S], -0.18f * g_qrs, 0.0f, 0.68f * g_qrs, 0.060f * qs, 0.010f * qs);
     float t2_centre = h->qtc_s - 2.5f * 0.036f;
-    wave_set(&b->wave[WAVE_T1], 0.06f * g_t, 0.05f * g_t, -0.08f * g_t, t2_centre - 0.045f, 0.060f);
-    wave_set(&b->wave[WAVE_T2], 0.26f * g_t, 0.14f * g_t, -0.05f * g_t, t2_centre, 0.036f);
+    wave_set(&b->wave[WAVE_T1], 0.06f * g_t, 0.05f * g_t, -0.10f * g_t, t2_centre - 0.045f, 0.060f);
+    wave_set(&b->wave[WAVE_T2], 0.28f * g_t, 0.12f * g_t, -0.12f * g_t, t2_centre, 0.036f);
 
     /* Axis: a patient's own rotation, turning leftward with age, kept inside the normal range. */
     float frontal = clampf(14.0f * normal(r) - 0.35f * years, -35.0f, 30.0f);
@@ -257,13 +257,13 @@ static void scale_qrs(BeatShape *b, float k) {
 
 /* Left ventricular hypertrophy: a larger left-ventricular mass gives larger, more posterior and
  * slightly longer left-ventricular forces. Voltage is the criterion by which LVH is read, so the
- * forces grow until the Sokolow-Lyon index reaches a drawn value of 3.7-5.2 mV. */
+ * forces grow until the Sokolow-Lyon index reaches a drawn value of 3.8-5.3 mV. */
 static void apply_lvh(BeatShape *b, Rng *r) {
     for (int w = FIRST_QRS_WAVE; w <= LAST_QRS_WAVE; w++) {
         rotate(&b->wave[w], 0, 8.0f);
         time_scale(&b->wave[w], 1.03f);
     }
-    float target = uniform(r, 3.7f, 5.2f);
+    float target = uniform(r, 3.8f, 5.3f);
     float now = sokolow(b);
     if (now < target) scale_qrs(b, target / now);
     for (int w = WAVE_T1; w <= WAVE_T2; w++) wave_scale(&b->wave[w], 0.9f);
