@@ -1,7 +1,6 @@
 #include "data/delineate.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -363,7 +362,6 @@ static int delineate_at_rate(const float *signal, int n, float rate, uint16_t le
     float thr_end = QRS_END_FRACTION * v[p];
     float offset = crossing(v, W, p, +1, thr_end, (int)lroundf(0.2f * rate), hold);
     m->qrs_ms = (offset - onset) / rate * 1000.0f;
-    if (getenv("DELIN_DEBUG")) { fprintf(stderr, "p=%d pre=%d on=%.1f off=%.1f vmax=%.1f\n", p, pre, onset, offset, v[p]); for (int j = p - 60; j < p + 120; j += 4) fprintf(stderr, "%d:%.0f ", j - p, v[j]); fprintf(stderr, "\n"); }
 
     /* Amplitudes relative to the PQ junction. */
     float base[N_LEADS] = {0};

@@ -143,10 +143,10 @@ static void axis_phrase(Text *t, float axis, int lang, Rng *r) {
     else text_add(t, "%s", type);
 }
 
-static int count_ectopic(const SynthCase *k, float duration) {
+/* Premature beats in the record (the beat plan puts them all inside it). */
+static int count_ectopic(const SynthCase *k) {
     int n = 0;
-    for (int b = 0; b < k->beats.n; b++)
-        if (k->beats.beat[b].kind == BEAT_ECTOPIC && k->beats.beat[b].t >= 0 && k->beats.beat[b].t < duration) n++;
+    for (int b = 0; b < k->beats.n; b++) n += k->beats.beat[b].kind == BEAT_ECTOPIC && k->beats.beat[b].t >= 0;
     return n;
 }
 
@@ -158,7 +158,7 @@ static void finding(Text *t, const SynthCase *k, SynthCode code, int lang, int o
     switch (code.id) {
     case SCP_NORM: text_add(t, "%s", pick(otherwise ? OTHERWISE_NORMAL[lang] : NORMAL[lang], r)); return;
     case SCP_PVC: {
-        int n = count_ectopic(k, 1e9f);
+        int n = count_ectopic(k);
         if (n > 1 && rng_uniform(r) < 0.3f) text_add(t, lang == EN ? "%d ventricular extrasystoles" : "%d ves", n);
         else text_add(t, "%s", pick(n > 1 ? PVC_MANY[lang] : PVC_ONE[lang], r));
         return;
