@@ -34,7 +34,7 @@ TEST_SRC := $(sort $(shell find tests -name 'test_*.c' 2>/dev/null))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTUTIL := $(BUILD)/tests/testutil.o
 
-.PHONY: all deps test test-asan bench demo fuzz clean
+.PHONY: all deps test test-asan bench demo fuzz fuzz-run clean
 all: deps $(BUILD)/scar
 
 deps:
@@ -78,6 +78,44 @@ test-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
+# Fuzzing: every fuzz/fuzz_*.c is a libFuzzer target linked against the library built by clang
+# with AddressSanitizer and UndefinedBehaviorSanitizer (objects in build-fuzz/). Each runs for
+# FUZZ_SECONDS; new inputs go to build-fuzz/corpus/<target>/, seeds come from fuzz/corpus/<target>/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build-fuzz
+FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -fopenmp -Isrc -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -MMD -MP
+FUZZ_SRC     := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+$(FUZZ_BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/libscar.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libscar.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  n=$$(basename $$f); mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	  seeds=; if [ -d fuzz/corpus/$$n ]; then seeds=fuzz/corpus/$$n; fi; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s (log: $(FUZZ_BUILD)/$$n.log)"; \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -artifact_prefix=$(FUZZ_BUILD)/$$n- \
+	       $(FUZZ_BUILD)/corpus/$$n $$seeds > $(FUZZ_BUILD)/$$n.log 2>&1; then \
+	    tail -n 40 $(FUZZ_BUILD)/$$n.log; echo "fuzz: $$n FAILED (reproducer: $(FUZZ_BUILD)/$$n-*)"; exit 1; \
+	  fi; \
+	  grep -E '^#[0-9]+' $(FUZZ_BUILD)/$$n.log | tail -n 1; \
+	done; echo "fuzz: every target ran $(FUZZ_SECONDS) s without a failure"
+
 bench: deps $(BUILD)/scar
 	@scripts/deps.sh torch
 	$(BUILD)/scar bench engine
@@ -87,4 +125,4 @@ demo: bench
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(F64_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(F64_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

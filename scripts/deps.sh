@@ -3,7 +3,7 @@
 #
 #   scripts/deps.sh build   what building and testing need (compiler, OpenBLAS, cJSON, utf8proc, cmocka)
 #   scripts/deps.sh torch   plus Debian's python3-torch/numpy (reference scripts, benchmark comparison)
-#   scripts/deps.sh fuzz    plus clang (libFuzzer targets)
+#   scripts/deps.sh fuzz    plus clang and its OpenMP runtime (libFuzzer targets)
 #
 # As root the missing packages are installed; otherwise the exact command is printed and we stop.
 # Quiet when nothing is missing, so that every `make` can call it.
@@ -14,7 +14,7 @@ case "${1:-build}" in
   build) ;;
   torch) want+=(python3 python3-torch python3-numpy) ;;
   sklearn) want+=(python3 python3-numpy python3-sklearn) ;;
-  fuzz)  want+=(clang libclang-rt-14-dev) ;;
+  fuzz)  want+=(clang libclang-rt-14-dev libomp-14-dev) ;;
   *) echo "deps.sh: unknown set '$1' (build, torch, sklearn or fuzz)" >&2; exit 2 ;;
 esac
 

@@ -25,7 +25,8 @@
 typedef struct {
     const char *csv;          /* ptbxl: the database CSV (default SRC/ptbxl_database.csv) */
     const char *statements;   /* ptbxl: scp_statements.csv (default SRC/scp_statements.csv) */
-    float prefer_rate;        /* ptbxl: 100 reads records100 first, otherwise records500 first */
+    float prefer_rate;        /* ptbxl: up to 100 reads records100 first, otherwise records500 first
+                                 (each falls back to the other when a record's file is missing) */
     const char *dx_map;       /* cinc: extra code-to-name CSV (Dx,SNOMEDCTCode,Abbreviation,...);
                                  by default every *dx_mapping*.csv in SRC is used */
     int accept_checksum_mismatch; /* load records whose data do not match their header's checksums

@@ -142,8 +142,9 @@ static int ptbxl_load(const Dataset *d, int i, EcgRecord *out, char *warn, size_
     if (age < -1) return scar_fail("%s: age '%s' is not a number", what, csv_cell(t, i, p->c_age));
 
     /* the waveform: the preferred rate's file, else the other one */
-    const char *first = csv_cell(t, i, p->prefer_rate == 100 ? p->c_lr : p->c_hr);
-    const char *second = csv_cell(t, i, p->prefer_rate == 100 ? p->c_hr : p->c_lr);
+    int low = p->prefer_rate > 0 && p->prefer_rate <= 100;
+    const char *first = csv_cell(t, i, low ? p->c_lr : p->c_hr);
+    const char *second = csv_cell(t, i, low ? p->c_hr : p->c_lr);
     char *path = NULL;
     const char *cand[2] = {first, second};
     for (int k = 0; k < 2 && !path; k++) {

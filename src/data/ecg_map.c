@@ -84,7 +84,8 @@ int wfdb_to_ecg(const WfdbRecord *w, const EcgMapOptions *opt, EcgRecord *out) {
             vtmp[i] = (uint8_t)ok;
         }
         if (opt && opt->flat_seconds > 0) {
-            int64_t min_run = (int64_t)ceil(opt->flat_seconds * s->rate);
+            double run = ceil(opt->flat_seconds * s->rate);
+            int64_t min_run = run > (double)INT32_MAX ? INT32_MAX : (int64_t)run;
             mark_flat_runs(s->digital, ns, min_run < 2 ? 2 : min_run, vtmp);
             for (int64_t i = 0; i < ns; i++)
                 if (!vtmp[i]) tmp[i] = 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -92,6 +93,7 @@ PackWriter *pack_writer_open(const char *path, const LabelSchema *schema, float 
         free(w);
         return NULL;
     }
+    fchmod(fd, file_creation_mode()); /* mkstemp's file is for its owner only */
     w->f = fdopen(fd, "wb");
     setvbuf(w->f, NULL, _IOFBF, 1 << 20);
     w->schema = *schema;

@@ -1,6 +1,7 @@
 #include "data/text.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,20 @@ void text_latin1_to_utf8(char **sp) {
     out[o] = 0;
     free(*sp);
     *sp = out;
+}
+
+static unsigned g_mode;
+static pthread_once_t g_mode_once = PTHREAD_ONCE_INIT;
+
+static void read_umask(void) {
+    mode_t m = umask(0);
+    umask(m);
+    g_mode = 0666u & ~(unsigned)m;
+}
+
+unsigned file_creation_mode(void) {
+    pthread_once(&g_mode_once, read_umask);
+    return g_mode;
 }
 
 char *text_read_file(const char *path, size_t max_bytes, size_t *len) {

@@ -12,6 +12,10 @@ int text_utf8_check(const char *s, size_t n, size_t *bad_offset);
  * Latin-1 character it stands for (old WFDB comments are Latin-1). */
 void text_latin1_to_utf8(char **s);
 
+/* The permissions a new file gets (0666 less the umask); for files made with mkstemp. The umask
+ * is read once, so this is safe to call from several threads. */
+unsigned file_creation_mode(void);
+
 /* A whole file, NUL-terminated; NULL with an error naming the file when it cannot be read or is
  * larger than max_bytes. */
 char *text_read_file(const char *path, size_t max_bytes, size_t *len);

@@ -293,6 +293,11 @@ int wfdb_header_parse(const char *text, size_t len, const char *what, WfdbHeader
         const char *rest;
         double fs;
         if (n >= 64 || parse_double_prefix(tok, &fs, &rest) != 0 || !(fs > 0)) goto bad_fs;
+        if (fs > WFDB_MAX_FS) {
+            scar_fail("%s: line %d: sampling frequency %g Hz is beyond any recorder (at most %g)", what, rl->lineno,
+                      fs, WFDB_MAX_FS);
+            goto done;
+        }
         h->fs = fs;
         if (*rest == '/') {
             if (parse_double_prefix(rest + 1, &h->counter_freq, &rest) != 0 || !(h->counter_freq > 0)) goto bad_fs;

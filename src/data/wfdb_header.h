@@ -14,6 +14,7 @@
 
 #define WFDB_DEFAULT_GAIN 200.0 /* ADC units per physical unit when the gain is 0 or absent */
 #define WFDB_DEFAULT_FS 250.0   /* frames per second when the record line has none */
+#define WFDB_MAX_FS 1e7         /* a larger sampling frequency is a damaged header */
 #define WFDB_NAME_LEN 256
 #define WFDB_DESC_LEN 128
 #define WFDB_UNITS_LEN 32

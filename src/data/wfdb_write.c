@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -34,6 +35,7 @@ static int write_atomic(const char *path, const void *data, size_t n) {
     snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) return scar_fail("%s: cannot create: %s", path, strerror(errno));
+    fchmod(fd, file_creation_mode()); /* mkstemp's file is for its owner only */
     FILE *f = fdopen(fd, "wb");
     if (!f) {
         close(fd);

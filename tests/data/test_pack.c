@@ -135,6 +135,10 @@ static void empty_pack_and_atomic_appearance(void **state) {
     struct stat st;
     assert_int_not_equal(stat(path, &st), 0); /* not there until closed */
     assert_int_equal(pack_writer_close(w), 0);
+    mode_t mask = umask(0);
+    umask(mask);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0666 & ~mask); /* not the temporary file's owner-only mode */
     Pack *p = pack_open(path);
     assert_non_null(p);
     assert_int_equal(pack_count(p), 0);

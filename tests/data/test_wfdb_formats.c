@@ -77,7 +77,8 @@ static void encode_decode_every_format(void **state) {
         for (size_t n = 1; n <= 11; n++) {
             int32_t lo, hi, in[11], out[11];
             wfdb_format_range(formats[f], &lo, &hi);
-            for (size_t i = 0; i < n; i++) in[i] = lo + (int32_t)(rng_u64(&rng) % ((uint64_t)hi - (uint64_t)(int64_t)lo + 1));
+            uint64_t span = (uint64_t)((int64_t)hi - (int64_t)lo + 1);
+            for (size_t i = 0; i < n; i++) in[i] = (int32_t)((int64_t)lo + (int64_t)(rng_u64(&rng) % span));
             uint8_t bytes[64];
             size_t nb;
             assert_int_equal(wfdb_format_bytes(formats[f], n, &nb), 0);

@@ -97,6 +97,7 @@ static void malformed_headers(void **state) {
         {"r 1 abc 10\nr.dat 16\n", "malformed sampling frequency"},
         {"r 1 0 10\nr.dat 16\n", "malformed sampling frequency"},
         {"r 1 nan 10\nr.dat 16\n", "malformed sampling frequency"},
+        {"r 1 1e37 10\nr.dat 16\n", "sampling frequency 1e+37 Hz is beyond any recorder"},
         {"r 1 500 ten\nr.dat 16\n", "malformed sample count"},
         {"r 1 500 99999999999999999999\nr.dat 16\n", "malformed sample count"},
         {"r 1 500 10\nr.dat 999\n", "unknown sample format 999"},
