@@ -55,8 +55,8 @@ int synth_write_pack(const SynthConfig *c, long n, const char *path, int threads
                 scar_fail_context("%s: record %s: ", path, batch[i].id);
             }
             record_free(&batch[i]);
-            if (rc == 0 && progress) progress(ctx, start + i + 1, n);
         }
+        if (rc == 0 && progress) progress(ctx, start + m, n);
     }
     free(batch);
     if (rc != 0) {

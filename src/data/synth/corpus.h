@@ -8,7 +8,7 @@
 
 #include "data/synth/synth.h"
 
-/* Called from the writing thread after each record (done of total). */
+/* Called from the writing thread after each round of records is written (done of total). */
 typedef void (*SynthProgressFn)(void *ctx, long done, long total);
 
 /* A pack of n records at the configuration's rate and length, with the synthetic label schema,
