@@ -298,8 +298,7 @@ void heart_build(uint32_t conditions, int age, int sex, Rng *r, Heart *h) {
     h->infarct = h->ischaemia = TERRITORY_NONE;
     normal_beat(age, sex, r, h);
     BeatShape *b = &h->sinus;
-    int lafb = (conditions & COND_BIT(COND_LAFB)) != 0;
-    if (lafb) apply_lafb(b, r);
+    if (conditions & COND_BIT(COND_LAFB)) apply_lafb(b, r);
     if (conditions & COND_BIT(COND_CLBBB)) apply_lbbb(b, r);
     if (conditions & COND_BIT(COND_CRBBB)) apply_rbbb(b, r);
     static const struct {
