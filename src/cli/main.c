@@ -11,6 +11,8 @@ static const Command COMMANDS[] = {
     {"bench", "benchmarks: figures and ratios against a reference in the same run", cmd_bench},
     {"pack", "read a dataset (PTB-XL, CinC, LUDB, MIMIC-IV-ECG, WFDB) into one pack file", cmd_pack},
     {"info", "describe a pack, or a WFDB record with its checksums verified", cmd_info},
+    {"synth", "generate the synthetic ECG-report corpus (a pack or a PTB-XL-shaped folder)", cmd_synth},
+    {"synth-compare", "measure synthetic normals against the real normal ECGs of the fixtures", cmd_synth_compare},
     {NULL, NULL, NULL},
 };
 
