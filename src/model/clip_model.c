@@ -14,7 +14,7 @@ ClipConfig clip_config_default(void) {
     c.rate_hz = 100;
     c.embed_dim = 128;
     c.ecg.patch_len = 100;
-    c.ecg.n_patches = 10;
+    c.ecg.n_patches = 0; /* as many as the records hold: resolved when training starts */
     c.ecg.embed_dim = c.embed_dim;
     c.ecg.tf = (TransformerConfig){.width = 128, .heads = 4, .layers = 4, .mlp = 512, .dropout = 0.1, .ln_eps = 1e-5};
     c.text.vocab = 2000;
@@ -121,7 +121,7 @@ int clip_config_validate(const ClipConfig *c, const char *what) {
     if (!(c->rate_hz >= 1 && c->rate_hz <= 10000)) return scar_fail("%s: rate_hz %g outside [1, 10000]", what, c->rate_hz);
     if (c->embed_dim < 1 || c->embed_dim > 4096) return scar_fail("%s: embed_dim %d outside [1, 4096]", what, c->embed_dim);
     if (c->ecg.patch_len < 1 || c->ecg.patch_len > 10000) return scar_fail("%s: ecg.patch_len %d outside [1, 10000]", what, c->ecg.patch_len);
-    if (c->ecg.n_patches < 1 || c->ecg.n_patches > 4096) return scar_fail("%s: ecg.n_patches %d outside [1, 4096]", what, c->ecg.n_patches);
+    if (c->ecg.n_patches < 0 || c->ecg.n_patches > 4096) return scar_fail("%s: ecg.n_patches %d outside [0, 4096] (0: as many as the records hold)", what, c->ecg.n_patches);
     if (c->text.vocab < 8 || c->text.vocab > 1000000) return scar_fail("%s: text.vocab %d outside [8, 1000000]", what, c->text.vocab);
     if (c->text.max_len < 2 || c->text.max_len > 4096) return scar_fail("%s: text.max_len %d outside [2, 4096]", what, c->text.max_len);
     if (check_tf(&c->ecg.tf, what, "ecg") || check_tf(&c->text.tf, what, "text")) return -1;
@@ -129,6 +129,10 @@ int clip_config_validate(const ClipConfig *c, const char *what) {
 }
 
 void clip_model_create(ClipModel *m, const ClipConfig *cfg) {
+    if (cfg->ecg.n_patches < 1) {
+        fprintf(stderr, "scar: clip_model_create: ecg.n_patches must be resolved (got %d)\n", cfg->ecg.n_patches);
+        abort();
+    }
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
     m->cfg.ecg.embed_dim = m->cfg.text.embed_dim = cfg->embed_dim;

@@ -28,7 +28,8 @@ typedef struct {
     Tensor *logit_scale;          /* [1] log(1 / temperature) */
 } ClipModel;
 
-/* Defaults sized for 2 CPU cores: 10 s at 100 Hz in 1 s patches, width 128. */
+/* Defaults sized for 2 CPU cores: 1 s patches at 100 Hz, width 128; ecg.n_patches 0 = as many
+ * patches as the training records hold. */
 ClipConfig clip_config_default(void);
 /* Overlay a JSON object's keys onto cfg; `what` names the source in messages. */
 int clip_config_from_json(ClipConfig *cfg, const char *json, const char *what);

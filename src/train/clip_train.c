@@ -19,7 +19,6 @@ ClipTrainOptions clip_train_defaults(void) {
     ClipTrainOptions o;
     memset(&o, 0, sizeof o);
     o.model = clip_config_default();
-    o.model.ecg.n_patches = 0;
     o.vocab = 1000;
     o.batch = 64;
     o.accum = 1;

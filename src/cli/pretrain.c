@@ -1,0 +1,203 @@
+/* scar pretrain: contrastive ECG-report pretraining on a pack (see train/clip_train.h). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/error.h"
+#include "core/parallel.h"
+#include "eval/metrics.h"
+#include "eval/zeroshot.h"
+#include "train/clip_train.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: scar pretrain --data PACK --out DIR [options]\n\n"
+            "Pretrain an ECG encoder and a report encoder together (symmetric InfoNCE) on the train split\n"
+            "of a pack; validate by zero-shot macro AUROC on its validation split; keep best.safetensors\n"
+            "and last.safetensors, config.json and log.jsonl in DIR.\n\n"
+            "  --method clip          the contrastive baseline (default; the only method so far)\n"
+            "  --data PACK            packed dataset (scar pack, scar synth)\n"
+            "  --out DIR              run folder (created)\n"
+            "  --resume               continue the run in --out bit for bit (same options)\n"
+            "  --config FILE.json     model configuration (defaults: scar pretrain --print-config)\n"
+            "  --print-config         print the default model configuration and exit\n"
+            "  --steps N              optimizer steps (default 1000)\n"
+            "  --batch N              ECG-report pairs per micro-batch (default 64)\n"
+            "  --accum N              micro-batches per step (default 1)\n"
+            "  --lr X                 peak learning rate (default 5e-4), --min-lr X (default 1e-5)\n"
+            "  --warmup N             warm-up steps (default 50), then cosine decay\n"
+            "  --weight-decay X       AdamW decoupled weight decay (default 0.05)\n"
+            "  --clip-norm X          clip gradients to this global norm, 0 = off (default 1)\n"
+            "  --vocab N              report tokenizer size (default 1000)\n"
+            "  --random-drop PROTO    remove tokens afresh each step: the random-masking baseline,\n"
+            "                         e.g. 'drop_leads=0.5;drop_time=0.3' (grammar: README)\n"
+            "  --merl W               add MERL's ECG-ECG term between two dropout views, weight W\n"
+            "  --labelset NAME        label set for validation (default: super if present, else the first)\n"
+            "  --prompts FILE.json    class prompts (default: built-in), --language en|de (default en)\n"
+            "  --eval-every N         validate and checkpoint every N steps (default 200)\n"
+            "  --log-every N          log every N steps (default 10)\n"
+            "  --stop-after N         stop after N steps of this invocation (resume later)\n"
+            "  --seed S               seed (default 1)\n"
+            "  --threads N            threads (default: all cores)\n"
+            "  -q, --quiet            no progress display\n");
+}
+
+typedef struct {
+    Pack *pack;
+    int *idx, n, set;
+    uint8_t *labels;
+    PromptSet prompts;
+} Validation;
+
+static double validate_zeroshot(void *ctx, ClipModel *m, const Tokenizer *tok) {
+    Validation *v = ctx;
+    const int C = v->prompts.n_classes;
+    double *scores = xmalloc((size_t)v->n * C * sizeof(double));
+    double auroc = NAN;
+    if (zeroshot_run(m, tok, v->pack, v->idx, v->n, &v->prompts, NULL, NULL, scores) == 0)
+        auroc = metric_auroc_classes(scores, v->labels, v->n, C, NULL, NULL);
+    free(scores);
+    if (isnan(auroc) && !*scar_last_error()) scar_fail("no class of the validation split has both positives and negatives");
+    return auroc;
+}
+
+static int find_labelset(const LabelSchema *s, const char *name) {
+    for (int i = 0; i < s->n_sets; i++)
+        if (!strcmp(s->set_name[i], name)) return i;
+    return -1;
+}
+
+static int setup_validation(Validation *v, const char *pack_path, const char *labelset, const char *prompts,
+                            const char *language) {
+    memset(v, 0, sizeof *v);
+    v->pack = pack_open(pack_path);
+    if (!v->pack) return -1;
+    const LabelSchema *s = pack_schema(v->pack);
+    if (s->n_sets == 0) return scar_fail("%s: the pack has no label set to validate on", pack_path);
+    v->set = labelset ? find_labelset(s, labelset) : (find_labelset(s, "super") >= 0 ? find_labelset(s, "super") : 0);
+    if (v->set < 0) return scar_fail("%s: no label set '%s'", pack_path, labelset);
+    v->n = pack_split_indices(v->pack, SPLIT_VAL, NULL);
+    if (v->n < 2) return scar_fail("%s: the validation split has %d records; validation needs some", pack_path, v->n);
+    v->idx = xmalloc((size_t)v->n * sizeof(int));
+    pack_split_indices(v->pack, SPLIT_VAL, v->idx);
+    v->labels = xmalloc((size_t)v->n * s->n_classes[v->set]);
+    if (pack_label_matrix(v->pack, v->idx, v->n, v->set, v->labels) != 0) return -1;
+    return prompts_for_labelset(&v->prompts, s, v->set, prompts, language);
+}
+
+static void free_validation(Validation *v) {
+    if (v->pack) pack_close(v->pack);
+    free(v->idx);
+    free(v->labels);
+    prompts_free(&v->prompts);
+}
+
+int cmd_pretrain(int argc, char **argv) {
+    ClipTrainOptions o = clip_train_defaults();
+    const char *method = "clip", *config = NULL, *labelset = NULL, *prompts = NULL, *language = "en";
+    int threads = 0, quiet = 0;
+    enum { O_METHOD = 256, O_DATA, O_OUT, O_RESUME, O_CONFIG, O_PRINT, O_STEPS, O_BATCH, O_ACCUM, O_LR, O_MINLR,
+           O_WARMUP, O_WD, O_CLIP, O_VOCAB, O_DROP, O_MERL, O_LABELSET, O_PROMPTS, O_LANG, O_EVAL, O_LOG,
+           O_STOP, O_SEED, O_THREADS };
+    static const struct option opts[] = {
+        {"method", 1, 0, O_METHOD}, {"data", 1, 0, O_DATA}, {"out", 1, 0, O_OUT}, {"resume", 0, 0, O_RESUME},
+        {"config", 1, 0, O_CONFIG}, {"print-config", 0, 0, O_PRINT}, {"steps", 1, 0, O_STEPS}, {"batch", 1, 0, O_BATCH},
+        {"accum", 1, 0, O_ACCUM}, {"lr", 1, 0, O_LR}, {"min-lr", 1, 0, O_MINLR}, {"warmup", 1, 0, O_WARMUP},
+        {"weight-decay", 1, 0, O_WD}, {"clip-norm", 1, 0, O_CLIP}, {"vocab", 1, 0, O_VOCAB},
+        {"random-drop", 1, 0, O_DROP}, {"merl", 1, 0, O_MERL}, {"labelset", 1, 0, O_LABELSET},
+        {"prompts", 1, 0, O_PROMPTS}, {"language", 1, 0, O_LANG}, {"eval-every", 1, 0, O_EVAL},
+        {"log-every", 1, 0, O_LOG}, {"stop-after", 1, 0, O_STOP}, {"seed", 1, 0, O_SEED},
+        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const char *cmd = "pretrain";
+    int c, iv;
+    double dv;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_METHOD: method = optarg; break;
+        case O_DATA: o.pack_path = optarg; break;
+        case O_OUT: o.out_dir = optarg; break;
+        case O_RESUME: o.resume = 1; break;
+        case O_CONFIG: config = optarg; break;
+        case O_PRINT: {
+            char *j = clip_config_to_json(&o.model);
+            printf("%s\n", j);
+            free(j);
+            return 0;
+        }
+        case O_STEPS: if (opt_int(cmd, "--steps", optarg, 1, 100000000, &iv)) return 2; o.steps = iv; break;
+        case O_BATCH: if (opt_int(cmd, "--batch", optarg, 2, 65536, &o.batch)) return 2; break;
+        case O_ACCUM: if (opt_int(cmd, "--accum", optarg, 1, 4096, &o.accum)) return 2; break;
+        case O_LR: if (opt_double(cmd, "--lr", optarg, 0, 10, &o.lr)) return 2; break;
+        case O_MINLR: if (opt_double(cmd, "--min-lr", optarg, 0, 10, &o.min_lr)) return 2; break;
+        case O_WARMUP: if (opt_int(cmd, "--warmup", optarg, 0, 100000000, &iv)) return 2; o.warmup = iv; break;
+        case O_WD: if (opt_double(cmd, "--weight-decay", optarg, 0, 10, &o.weight_decay)) return 2; break;
+        case O_CLIP: if (opt_double(cmd, "--clip-norm", optarg, 0, 1e6, &o.clip_norm)) return 2; break;
+        case O_VOCAB: if (opt_int(cmd, "--vocab", optarg, 260, 1000000, &o.vocab)) return 2; break;
+        case O_DROP: o.train_missing = optarg; break;
+        case O_MERL: if (opt_double(cmd, "--merl", optarg, 0, 100, &o.merl_weight)) return 2; break;
+        case O_LABELSET: labelset = optarg; break;
+        case O_PROMPTS: prompts = optarg; break;
+        case O_LANG: language = optarg; break;
+        case O_EVAL: if (opt_int(cmd, "--eval-every", optarg, 1, 100000000, &iv)) return 2; o.eval_every = iv; break;
+        case O_LOG: if (opt_int(cmd, "--log-every", optarg, 1, 100000000, &iv)) return 2; o.log_every = iv; break;
+        case O_STOP: if (opt_int(cmd, "--stop-after", optarg, 1, 100000000, &iv)) return 2; o.stop_after = iv; break;
+        case O_SEED: if (opt_double(cmd, "--seed", optarg, 0, 9007199254740992.0, &dv)) return 2; o.seed = (uint64_t)dv; break;
+        case O_THREADS: if (opt_int(cmd, "--threads", optarg, 1, 1024, &threads)) return 2; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "scar pretrain: %s '%s'\n\n", optopt ? "option needs a value:" : "unknown option",
+                    optopt ? (optopt > 255 ? argv[optind - 1] : (char[]){'-', (char)optopt, 0}) : argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "scar pretrain: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (strcmp(method, "clip") != 0) {
+        fprintf(stderr, "scar pretrain: unknown method '%s' (available: clip)\n", method);
+        return 2;
+    }
+    if (!o.pack_path || !o.out_dir) {
+        fprintf(stderr, "scar pretrain: --data PACK and --out DIR are required\n");
+        return 2;
+    }
+    if (config) {
+        FILE *f = fopen(config, "rb");
+        if (!f) {
+            scar_fail("%s: cannot open the configuration", config);
+            return cli_report_error(cmd);
+        }
+        char buf[1 << 16];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        if (clip_config_from_json(&o.model, buf, config) != 0) return cli_report_error(cmd);
+    }
+    engine_init(threads);
+    o.progress = quiet ? 0 : -1;
+    Validation v;
+    if (setup_validation(&v, o.pack_path, labelset, prompts, language) != 0) {
+        free_validation(&v);
+        return cli_report_error(cmd);
+    }
+    o.validate = validate_zeroshot;
+    o.validate_ctx = &v;
+    ClipTrainResult res;
+    const int rc = clip_train(&o, &res);
+    if (rc == 0)
+        printf("scar pretrain: %lld steps, final loss %.4f, best validation zero-shot macro AUROC (%s) %.4f, %.1f pairs/s, %.0f s; "
+               "model in %s/best.safetensors\n",
+               (long long)res.steps_done, res.final_loss, pack_schema(v.pack)->set_name[v.set], res.best_val,
+               res.pairs_per_s, res.seconds, o.out_dir);
+    free_validation(&v);
+    return rc == 0 ? 0 : cli_report_error(cmd);
+}
