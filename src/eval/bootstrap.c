@@ -59,7 +59,7 @@ static int check_single_label(const uint8_t *labels, int n, int n_classes, const
 typedef struct {
     int n, C, single_label, have_thresholds;
     RankedScores *ranked;   /* [C] */
-    uint8_t *outcome;       /* [C][n] 2 * predicted + label at the class's threshold */
+    int *prefix;            /* [C] ranks predicted positive at the class's threshold */
     uint8_t *top1_correct;  /* [n] single-label sets only */
 } Prepared;
 
@@ -67,17 +67,11 @@ typedef struct {
 static void evaluate_weighted(const Prepared *p, const uint32_t *w, double *value, double *macro) {
     int C = p->C, n = p->n;
     for (int c = 0; c < C; c++) {
-        ranked_auroc_auprc(&p->ranked[c], w, &value[METRIC_AUROC * C + c], &value[METRIC_AUPRC * C + c]);
-        if (!p->have_thresholds) {
-            value[METRIC_F1 * C + c] = value[METRIC_ACCURACY * C + c] = NAN;
-            continue;
-        }
-        uint64_t count[4] = {0, 0, 0, 0};
-        const uint8_t *o = p->outcome + (size_t)c * n;
-        for (int i = 0; i < n; i++) count[o[i]] += w ? w[i] : 1;
-        Confusion k = {.tn = count[0], .fn = count[1], .fp = count[2], .tp = count[3]};
-        value[METRIC_F1 * C + c] = confusion_f1(k);
-        value[METRIC_ACCURACY * C + c] = confusion_accuracy(k);
+        Confusion k;
+        ranked_evaluate(&p->ranked[c], w, p->have_thresholds ? p->prefix[c] : 0, &value[METRIC_AUROC * C + c],
+                        &value[METRIC_AUPRC * C + c], &k);
+        value[METRIC_F1 * C + c] = p->have_thresholds ? confusion_f1(k) : NAN;
+        value[METRIC_ACCURACY * C + c] = p->have_thresholds ? confusion_accuracy(k) : NAN;
     }
     for (int k = 0; k < N_METRICS; k++) macro[k] = metric_nanmean(value + (size_t)k * C, C, NULL);
     if (p->single_label) {
@@ -142,12 +136,8 @@ int eval_metrics_compute(const double *test_scores, const uint8_t *test_labels, 
     if (have_val) {
         out->thresholds = xmalloc(sizeof(double) * (size_t)C);
         metric_best_thresholds(val_scores, val_labels, n_val, C, out->thresholds);
-        p.outcome = xmalloc((size_t)C * n);
-        for (int c = 0; c < C; c++)
-            for (int i = 0; i < n; i++) {
-                size_t at = (size_t)i * C + c;
-                p.outcome[(size_t)c * n + i] = (uint8_t)(2 * (test_scores[at] >= out->thresholds[c]) + test_labels[at]);
-            }
+        p.prefix = xmalloc(sizeof *p.prefix * (size_t)C);
+        for (int c = 0; c < C; c++) p.prefix[c] = ranked_prefix_at(&p.ranked[c], out->thresholds[c]);
     }
     if (opt->single_label) {
         p.top1_correct = xmalloc((size_t)n);
@@ -199,7 +189,7 @@ int eval_metrics_compute(const double *test_scores, const uint8_t *test_labels, 
 
     for (int c = 0; c < C; c++) ranked_free(&p.ranked[c]);
     free(p.ranked);
-    free(p.outcome);
+    free(p.prefix);
     free(p.top1_correct);
     return 0;
 }

@@ -23,21 +23,26 @@ static int cmp_desc(const void *a, const void *b) {
 }
 
 void ranked_init(RankedScores *r, const double *scores, const uint8_t *labels, int n, int stride) {
-    ScoreIndex *si = xmalloc(sizeof *si * (size_t)(n > 0 ? n : 1));
+    size_t cap = (size_t)(n > 0 ? n : 1);
+    ScoreIndex *si = xmalloc(sizeof *si * cap);
     for (int i = 0; i < n; i++) {
         si[i].score = scores[(size_t)i * stride];
         si[i].index = i;
     }
     qsort(si, (size_t)n, sizeof *si, cmp_desc);
     r->n = n;
-    r->order = xmalloc(sizeof *r->order * (size_t)(n > 0 ? n : 1));
-    r->label = xmalloc((size_t)(n > 0 ? n : 1));
-    r->group_end = xmalloc(sizeof *r->group_end * (size_t)(n > 0 ? n : 1));
+    r->order = xmalloc(sizeof *r->order * cap);
+    r->label = xmalloc(cap);
+    r->group_end = xmalloc(sizeof *r->group_end * cap);
+    r->group_score = xmalloc(sizeof *r->group_score * cap);
     r->n_groups = 0;
     for (int k = 0; k < n; k++) {
         r->order[k] = si[k].index;
         r->label[k] = labels[(size_t)si[k].index * stride];
-        if (k + 1 == n || si[k + 1].score != si[k].score) r->group_end[r->n_groups++] = k + 1;
+        if (k + 1 == n || si[k + 1].score != si[k].score) {
+            r->group_score[r->n_groups] = si[k].score;
+            r->group_end[r->n_groups++] = k + 1;
+        }
     }
     free(si);
 }
@@ -46,40 +51,66 @@ void ranked_free(RankedScores *r) {
     free(r->order);
     free(r->label);
     free(r->group_end);
+    free(r->group_score);
     memset(r, 0, sizeof *r);
+}
+
+int ranked_prefix_at(const RankedScores *r, double threshold) {
+    int prefix = 0;
+    for (int g = 0; g < r->n_groups && r->group_score[g] >= threshold; g++) prefix = r->group_end[g];
+    return prefix;
 }
 
 /* Walk the tie groups from the highest score down. For AUROC, every negative in a group is
  * outranked by all positives above it and ties with the group's own positives (one half each):
  * twice the Mann-Whitney U is an integer, so the sum is exact and divided once. For AUPRC, a group
- * holding positives raises recall by its positives / P at the precision reached after the group. */
-void ranked_auroc_auprc(const RankedScores *r, const uint32_t *weight, double *auroc, double *auprc) {
-    uint64_t pos_above = 0, neg_above = 0, twice_u = 0;
+ * holding positives raises recall by its positives / P at the precision reached after the group.
+ * The inner loop is branch-free: labels are random, so a branch on them would mispredict. */
+void ranked_evaluate(const RankedScores *r, const uint32_t *weight, int prefix, double *auroc,
+                     double *auprc, Confusion *at_prefix) {
+    uint64_t pos_above = 0, all_above = 0, twice_u = 0, tp_prefix = 0, pred_prefix = 0;
     double ap = 0;
     int k = 0;
     for (int g = 0; g < r->n_groups; g++) {
-        uint64_t pg = 0, ng = 0;
-        for (int end = r->group_end[g]; k < end; k++) {
-            uint64_t w = weight ? weight[r->order[k]] : 1;
-            if (r->label[k]) pg += w;
-            else ng += w;
+        uint64_t pg = 0, ag = 0;
+        int end = r->group_end[g];
+        if (weight) {
+            for (; k < end; k++) {
+                uint64_t w = weight[r->order[k]];
+                pg += w * r->label[k];
+                ag += w;
+            }
+        } else {
+            for (; k < end; k++) pg += r->label[k];
+            ag = (uint64_t)(end - (g ? r->group_end[g - 1] : 0));
         }
+        uint64_t ng = ag - pg;
         twice_u += ng * (2 * pos_above + pg);
         pos_above += pg;
-        neg_above += ng;
-        if (pg) ap += (double)pg * ((double)pos_above / (double)(pos_above + neg_above));
+        all_above += ag;
+        if (pg) ap += (double)pg * ((double)pos_above / (double)all_above);
+        if (end == prefix) {
+            tp_prefix = pos_above;
+            pred_prefix = all_above;
+        }
     }
-    uint64_t P = pos_above, N = neg_above;
+    uint64_t P = pos_above, N = all_above - pos_above;
     /* twice_u: twice the number of (positive, negative) pairs the positive wins, a tie as one half. */
     if (auroc) *auroc = (P && N) ? (double)twice_u / (2.0 * (double)P * (double)N) : NAN;
     if (auprc) *auprc = P ? ap / (double)P : NAN;
+    if (at_prefix) {
+        at_prefix->tp = tp_prefix;
+        at_prefix->fp = pred_prefix - tp_prefix;
+        at_prefix->fn = P - tp_prefix;
+        at_prefix->tn = N - (pred_prefix - tp_prefix);
+    }
 }
 
 double metric_auroc(const double *scores, const uint8_t *labels, int n) {
     RankedScores r;
     ranked_init(&r, scores, labels, n, 1);
     double a;
-    ranked_auroc_auprc(&r, NULL, &a, NULL);
+    ranked_evaluate(&r, NULL, 0, &a, NULL, NULL);
     ranked_free(&r);
     return a;
 }
@@ -88,7 +119,7 @@ double metric_auprc(const double *scores, const uint8_t *labels, int n) {
     RankedScores r;
     ranked_init(&r, scores, labels, n, 1);
     double a;
-    ranked_auroc_auprc(&r, NULL, NULL, &a);
+    ranked_evaluate(&r, NULL, 0, NULL, &a, NULL);
     ranked_free(&r);
     return a;
 }
@@ -128,17 +159,15 @@ double metric_best_threshold(const double *scores, const uint8_t *labels, int n)
     return t;
 }
 
-Confusion confusion_at(const double *scores, const uint8_t *labels, int n, int stride,
-                       double threshold, const uint32_t *weight) {
+Confusion confusion_at(const double *scores, const uint8_t *labels, int n, int stride, double threshold) {
     Confusion k = {0, 0, 0, 0};
     for (int i = 0; i < n; i++) {
-        uint64_t w = weight ? weight[i] : 1;
         int pred = scores[(size_t)i * stride] >= threshold;
-        int y = labels[(size_t)i * stride];
-        if (pred && y) k.tp += w;
-        else if (pred) k.fp += w;
-        else if (y) k.fn += w;
-        else k.tn += w;
+        int y = labels[(size_t)i * stride] != 0;
+        k.tp += pred && y;
+        k.fp += pred && !y;
+        k.fn += !pred && y;
+        k.tn += !pred && !y;
     }
     return k;
 }
@@ -154,11 +183,11 @@ double confusion_accuracy(Confusion k) {
 }
 
 double metric_f1_at(const double *scores, const uint8_t *labels, int n, double threshold) {
-    return confusion_f1(confusion_at(scores, labels, n, 1, threshold, NULL));
+    return confusion_f1(confusion_at(scores, labels, n, 1, threshold));
 }
 
 double metric_accuracy_at(const double *scores, const uint8_t *labels, int n, double threshold) {
-    return confusion_accuracy(confusion_at(scores, labels, n, 1, threshold, NULL));
+    return confusion_accuracy(confusion_at(scores, labels, n, 1, threshold));
 }
 
 double metric_top1_accuracy(const double *scores, const uint8_t *labels, int n, int n_classes) {
@@ -208,7 +237,7 @@ static double ranked_classes(const double *scores, const uint8_t *labels, int n,
     for (int c = 0; c < n_classes; c++) {
         RankedScores r;
         ranked_init(&r, scores + c, labels + c, n, n_classes);
-        ranked_auroc_auprc(&r, NULL, want_auroc ? &per_class[c] : NULL, want_auroc ? NULL : &per_class[c]);
+        ranked_evaluate(&r, NULL, 0, want_auroc ? &per_class[c] : NULL, want_auroc ? NULL : &per_class[c], NULL);
         ranked_free(&r);
     }
     return metric_nanmean(per_class, n_classes, n_undefined);
@@ -237,14 +266,14 @@ void metric_best_thresholds(const double *scores, const uint8_t *labels, int n, 
 double metric_f1_classes(const double *scores, const uint8_t *labels, int n, int n_classes,
                          const double *thresholds, double *per_class, int *n_undefined) {
     for (int c = 0; c < n_classes; c++)
-        per_class[c] = confusion_f1(confusion_at(scores + c, labels + c, n, n_classes, thresholds[c], NULL));
+        per_class[c] = confusion_f1(confusion_at(scores + c, labels + c, n, n_classes, thresholds[c]));
     return metric_nanmean(per_class, n_classes, n_undefined);
 }
 
 double metric_accuracy_classes(const double *scores, const uint8_t *labels, int n, int n_classes,
                                const double *thresholds, double *per_class) {
     for (int c = 0; c < n_classes; c++)
-        per_class[c] = confusion_accuracy(confusion_at(scores + c, labels + c, n, n_classes, thresholds[c], NULL));
+        per_class[c] = confusion_accuracy(confusion_at(scores + c, labels + c, n, n_classes, thresholds[c]));
     return metric_nanmean(per_class, n_classes, NULL);
 }
 

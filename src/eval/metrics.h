@@ -76,13 +76,24 @@ void labels_from_bits(const LabelBits *bits, int n, int n_classes, uint8_t *out)
 
 /* ---- weighted evaluation over a sorted view (the bootstrap's inner loop) ---- */
 
-/* One class's samples in decreasing score order, ties together. */
+/* Confusion counts (weighted: a sample drawn k times counts k times). */
+typedef struct {
+    uint64_t tp, fp, fn, tn;
+} Confusion;
+/* Counts of (score >= threshold) over scores [n, stride] and labels [n, stride]. */
+Confusion confusion_at(const double *scores, const uint8_t *labels, int n, int stride, double threshold);
+double confusion_f1(Confusion k);        /* NaN without positives */
+double confusion_accuracy(Confusion k);  /* NaN without samples */
+
+/* One class's samples in decreasing score order, ties together. Since the order is by score,
+ * the samples predicted positive at any threshold are a prefix of it. */
 typedef struct {
     int n;
     int n_groups;
     int *order;        /* [n] sample index at rank k (decreasing score; ties in index order) */
     uint8_t *label;    /* [n] label of sample order[k] */
     int *group_end;    /* [n_groups] one past the last rank of each run of equal scores */
+    double *group_score; /* [n_groups] the score of each run */
 } RankedScores;
 
 /* Sort column `c` of scores [n, stride] with labels [n, stride] (stride = C for a matrix,
@@ -90,19 +101,13 @@ typedef struct {
  * metric_check_inputs). */
 void ranked_init(RankedScores *r, const double *scores, const uint8_t *labels, int n, int stride);
 void ranked_free(RankedScores *r);
+/* How many ranks have score >= threshold (the prefix predicted positive). */
+int ranked_prefix_at(const RankedScores *r, double threshold);
 
-/* AUROC and AUPRC of the sample multiset where sample i appears weight[i] times (weight [n] by
- * sample index; NULL = once each). Either output may be NULL. NaN where undefined. */
-void ranked_auroc_auprc(const RankedScores *r, const uint32_t *weight, double *auroc, double *auprc);
-
-/* Confusion counts of (score >= threshold) with sample weights (weight [n], NULL = 1 each) over
- * scores [n, stride], labels [n, stride]. */
-typedef struct {
-    uint64_t tp, fp, fn, tn;
-} Confusion;
-Confusion confusion_at(const double *scores, const uint8_t *labels, int n, int stride,
-                       double threshold, const uint32_t *weight);
-double confusion_f1(Confusion k);        /* NaN without positives */
-double confusion_accuracy(Confusion k);  /* NaN without samples */
+/* One pass over the sample multiset where sample i appears weight[i] times (weight [n] by sample
+ * index; NULL = once each): AUROC, AUPRC (NaN where undefined) and the confusion counts of the
+ * first `prefix` ranks predicted positive (ranked_prefix_at). Any output may be NULL. */
+void ranked_evaluate(const RankedScores *r, const uint32_t *weight, int prefix, double *auroc,
+                     double *auprc, Confusion *at_prefix);
 
 #endif
