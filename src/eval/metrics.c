@@ -13,10 +13,13 @@ typedef struct {
     int index;
 } ScoreIndex;
 
-/* Decreasing score, then increasing index: a total order, so the view is deterministic.
+/* Decreasing score, then increasing index: a total order, so the view is deterministic (NaN, which
+ * callers are meant to refuse beforehand, sorts last rather than breaking qsort's contract).
  * -0.0 and 0.0 compare equal and land in one tie group, as in scikit-learn. */
 static int cmp_desc(const void *a, const void *b) {
     const ScoreIndex *x = a, *y = b;
+    int xn = isnan(x->score), yn = isnan(y->score);
+    if (xn != yn) return xn - yn;
     if (x->score > y->score) return -1;
     if (x->score < y->score) return 1;
     return (x->index > y->index) - (x->index < y->index);

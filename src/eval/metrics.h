@@ -17,9 +17,9 @@
  * F1 and accuracy need a threshold per class, chosen on the validation split (metric_best_threshold)
  * and applied unchanged to the test split: predicted positive when score >= threshold.
  *
- * Every metric here also has a weighted form over a RankedScores view (weights = how many times a
- * sample is drawn), which is what the bootstrap (eval/bootstrap.h) uses: one sort per class,
- * then O(n) per resample. The unweighted functions are the same code with all weights 1. */
+ * AUROC, AUPRC, F1 and accuracy also have a weighted form over a RankedScores view (weight = how
+ * many times a sample is drawn), which is what the bootstrap (eval/bootstrap.h) uses: one sort per
+ * class, then one O(n) pass per resample; its point estimates are the same pass with weights 1. */
 #ifndef SCAR_EVAL_METRICS_H
 #define SCAR_EVAL_METRICS_H
 
@@ -28,8 +28,9 @@
 
 #include "data/record.h"
 
-/* ---- one class: scores [n], labels [n] (0/1); NaN when undefined, -1 never returned ----
- * These take clean inputs (the matrix functions below validate); a NaN score gives NaN. */
+/* ---- one class: scores [n], labels [n] (0/1); NaN when the metric is undefined ----
+ * These trust their inputs: validate with metric_check_inputs first (a NaN score would rank
+ * below every number rather than be reported). */
 double metric_auroc(const double *scores, const uint8_t *labels, int n);
 double metric_auprc(const double *scores, const uint8_t *labels, int n);
 
@@ -76,7 +77,7 @@ void labels_from_bits(const LabelBits *bits, int n, int n_classes, uint8_t *out)
 
 /* ---- weighted evaluation over a sorted view (the bootstrap's inner loop) ---- */
 
-/* Confusion counts (weighted: a sample drawn k times counts k times). */
+/* Confusion counts (from ranked_evaluate: weighted, a sample drawn k times counts k times). */
 typedef struct {
     uint64_t tp, fp, fn, tn;
 } Confusion;

@@ -1,8 +1,8 @@
 /* Speed figures at the sizes of a real evaluation, printed, not asserted (timings depend on the
  * machine): all metrics with 1,000 bootstrap resamples over 20,000 samples x 20 classes, and the
  * linear probe on 20,000 x 256 features x 5 classes over the default grid of C. What is asserted
- * is that the results make sense. Under a sanitizer or valgrind the sizes shrink tenfold (the
- * figures would mean nothing there and the suite must stay quick). */
+ * is that the results make sense. Under a sanitizer or valgrind the sizes shrink (the figures
+ * would mean nothing there and the suite must stay quick). */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -28,7 +28,7 @@ static int reduced(void) {
 
 static void test_bootstrap_speed(void **state) {
     (void)state;
-    int n = reduced() ? 2000 : 20000, C = 20, B = 1000;
+    int n = reduced() ? 2000 : 20000, C = 20, B = reduced() ? 100 : 1000;
     double *s = malloc(sizeof(double) * (size_t)n * C), *vs = malloc(sizeof(double) * (size_t)n * C);
     uint8_t *y = malloc((size_t)n * C), *vy = malloc((size_t)n * C);
     Rng r;
@@ -58,7 +58,7 @@ static void test_bootstrap_speed(void **state) {
 
 static void test_probe_speed(void **state) {
     (void)state;
-    int n_train = reduced() ? 2000 : 20000, n = n_train + n_train / 5, d = 256, C = 5;
+    int n_train = reduced() ? 2000 : 20000, n = n_train + n_train / 5, d = reduced() ? 32 : 256, C = 5;
     float *x = malloc(sizeof(float) * (size_t)n * d);
     uint8_t *y = malloc((size_t)n * C);
     int *split = malloc(sizeof(int) * (size_t)n);
