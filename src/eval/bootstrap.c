@@ -141,7 +141,10 @@ int eval_metrics_compute(const double *test_scores, const uint8_t *test_labels, 
     }
     if (opt->single_label) {
         p.top1_correct = xmalloc((size_t)n);
-        for (int i = 0; i < n; i++) p.top1_correct[i] = (uint8_t)(metric_top1_accuracy(test_scores + (size_t)i * C, test_labels + (size_t)i * C, 1, C) == 1.0);
+        for (int i = 0; i < n; i++) {
+            const double *row = test_scores + (size_t)i * C;
+            p.top1_correct[i] = metric_top1_accuracy(row, test_labels + (size_t)i * C, 1, C) == 1.0;
+        }
     }
 
     /* point estimates: every sample once */
