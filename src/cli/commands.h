@@ -10,6 +10,7 @@ typedef struct {
 } Command;
 
 int cmd_bench(int argc, char **argv);
+int cmd_pretrain(int argc, char **argv);
 int bench_engine(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_info(int argc, char **argv);

@@ -12,6 +12,7 @@ static const Command COMMANDS[] = {
     {"pack", "read a dataset (PTB-XL, CinC, LUDB, MIMIC-IV-ECG, WFDB) into one pack file", cmd_pack},
     {"info", "describe a pack, or a WFDB record with its checksums verified", cmd_info},
     {"synth", "generate the synthetic ECG-report corpus (a pack or a PTB-XL-shaped folder)", cmd_synth},
+    {"pretrain", "pretrain an ECG-language model on a pack (contrastive baseline)", cmd_pretrain},
     {"synth-compare", "measure synthetic normals against the real normal ECGs of the fixtures", cmd_synth_compare},
     {NULL, NULL, NULL},
 };
