@@ -121,6 +121,9 @@ static int start(Run *r) {
     ClipConfig cfg = o->model;
     cfg.text.vocab = tokenizer_vocab_size(r->tok);
     if (cfg.ecg.n_patches == 0) cfg.ecg.n_patches = pack_samples(r->pack) / cfg.ecg.patch_len;
+    if (cfg.ecg.n_patches < 1 || (int64_t)cfg.ecg.n_patches * cfg.ecg.patch_len > pack_samples(r->pack))
+        return scar_fail("%s: records of %d samples do not hold %d patches of %d samples", pack_path(r->pack),
+                         pack_samples(r->pack), cfg.ecg.n_patches ? cfg.ecg.n_patches : 1, cfg.ecg.patch_len);
     cfg.rate_hz = pack_rate(r->pack);
     if (clip_config_validate(&cfg, "model configuration") != 0) return -1;
     clip_model_create(&r->model, &cfg);

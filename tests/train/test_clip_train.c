@@ -162,6 +162,7 @@ static void bad_options_are_refused(void **state) {
     o = tiny_options(pack, path_join(dir, "y"));
     o.model.ecg.patch_len = 300; /* longer than the records */
     assert_int_equal(clip_train(&o, NULL), -1);
+    assert_non_null(strstr(scar_last_error(), "do not hold"));
     tmpdir_remove(dir);
 }
 
