@@ -36,6 +36,8 @@ static void usage(FILE *f) {
             "  --random-drop PROTO    remove tokens afresh each step: the random-masking baseline,\n"
             "                         e.g. 'drop_leads=0.5;drop_time=0.3' (grammar: README)\n"
             "  --merl W               add MERL's ECG-ECG term between two dropout views, weight W\n"
+            "  --text-keep P          keep each sentence of a report with probability P (at least one;\n"
+            "                         default 1 = whole reports): teaches single findings, as prompts are\n"
             "  --labelset NAME        label set for validation (default: super if present, else the first)\n"
             "  --prompts FILE.json    class prompts (default: built-in), --language en|de (default en)\n"
             "  --eval-every N         validate and checkpoint every N steps (default 200)\n"
@@ -102,7 +104,7 @@ int cmd_pretrain(int argc, char **argv) {
     int threads = 0, quiet = 0;
     enum { O_METHOD = 256, O_DATA, O_OUT, O_RESUME, O_CONFIG, O_PRINT, O_STEPS, O_BATCH, O_ACCUM, O_LR, O_MINLR,
            O_WARMUP, O_WD, O_CLIP, O_VOCAB, O_DROP, O_MERL, O_LABELSET, O_PROMPTS, O_LANG, O_EVAL, O_LOG,
-           O_STOP, O_SEED, O_THREADS };
+           O_STOP, O_SEED, O_THREADS, O_TEXTKEEP };
     static const struct option opts[] = {
         {"method", 1, 0, O_METHOD}, {"data", 1, 0, O_DATA}, {"out", 1, 0, O_OUT}, {"resume", 0, 0, O_RESUME},
         {"config", 1, 0, O_CONFIG}, {"print-config", 0, 0, O_PRINT}, {"steps", 1, 0, O_STEPS}, {"batch", 1, 0, O_BATCH},
@@ -111,7 +113,7 @@ int cmd_pretrain(int argc, char **argv) {
         {"random-drop", 1, 0, O_DROP}, {"merl", 1, 0, O_MERL}, {"labelset", 1, 0, O_LABELSET},
         {"prompts", 1, 0, O_PROMPTS}, {"language", 1, 0, O_LANG}, {"eval-every", 1, 0, O_EVAL},
         {"log-every", 1, 0, O_LOG}, {"stop-after", 1, 0, O_STOP}, {"seed", 1, 0, O_SEED},
-        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"threads", 1, 0, O_THREADS}, {"text-keep", 1, 0, O_TEXTKEEP}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *cmd = "pretrain";
     int c, iv;
     double dv;
@@ -149,6 +151,7 @@ int cmd_pretrain(int argc, char **argv) {
         case O_STOP: if (opt_int(cmd, "--stop-after", optarg, 1, 100000000, &iv)) return 2; o.stop_after = iv; break;
         case O_SEED: if (opt_double(cmd, "--seed", optarg, 0, 9007199254740992.0, &dv)) return 2; o.seed = (uint64_t)dv; break;
         case O_THREADS: if (opt_int(cmd, "--threads", optarg, 1, 1024, &threads)) return 2; break;
+        case O_TEXTKEEP: if (opt_double(cmd, "--text-keep", optarg, 0.01, 1, &o.text_keep)) return 2; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default:

@@ -31,6 +31,8 @@ static void usage(FILE *f) {
             "                       ptbxl: records100/ (100 Hz) and records500/ (500 Hz) WFDB records,\n"
             "                       ptbxl_database.csv and scp_statements.csv, as PTB-XL lays them out\n"
             "  --seed S             corpus seed (default %llu)\n"
+            "  --split-seeds A,B,C  draw the train, validation and test records from three seeds instead\n"
+            "                       (record i: fold 1 + i %% 10; folds 1-8 train, 9 validation, 10 test)\n"
             "  --rate HZ            sampling rate of a pack, 50-2000 (default %g)\n"
             "  --seconds S          record length, 2-600 (default %g)\n"
             "\n"
@@ -126,7 +128,7 @@ static void on_progress(void *ctx, long done, long total) {
 }
 
 static int is_value_option(const char *a) {
-    static const char *const with_value[] = {"-n", "--records", "-o", "--output", "--layout", "--seed", "--rate",
+    static const char *const with_value[] = {"-n", "--records", "-o", "--output", "--layout", "--seed", "--split-seeds", "--rate",
                                              "--seconds", "--normal", "--cooccurrence", "--prior", "--language",
                                              "--noise", "--noise-baseline", "--noise-mains", "--noise-muscle",
                                              "--noise-motion", "--mains", "--threads", NULL};
@@ -171,6 +173,13 @@ int cmd_synth(int argc, char **argv) {
             unsigned long long s = strtoull(v, &end, 10);
             if (!*v || *end || v[0] == '-') return usage_error("--seed needs a whole number >= 0, not '%s'", v);
             c.seed = s;
+        } else if (!strcmp(a, "--split-seeds")) {
+            unsigned long long t[3];
+            char tail;
+            if (sscanf(v, "%llu,%llu,%llu%c", &t[0], &t[1], &t[2], &tail) != 3 || strchr(v, '-'))
+                return usage_error("--split-seeds needs three whole numbers TRAIN,VAL,TEST, not '%s'", v);
+            c.split_seeds = 1;
+            for (int k = 0; k < 3; k++) c.split_seed[k] = t[k];
         } else if (!strcmp(a, "--rate")) {
             if (opt_double("synth", a, v, 50, 2000, &x)) return 2;
             c.rate_hz = (float)x;

@@ -237,13 +237,17 @@ double metric_nanmean(const double *v, int n, int *n_nan) {
 
 static double ranked_classes(const double *scores, const uint8_t *labels, int n, int n_classes,
                              double *per_class, int *n_undefined, int want_auroc) {
+    double local[SCAR_MAX_CLASSES], *values = per_class ? per_class : local;
+    if (!per_class && n_classes > SCAR_MAX_CLASSES) values = xmalloc((size_t)n_classes * sizeof(double));
     for (int c = 0; c < n_classes; c++) {
         RankedScores r;
         ranked_init(&r, scores + c, labels + c, n, n_classes);
-        ranked_evaluate(&r, NULL, 0, want_auroc ? &per_class[c] : NULL, want_auroc ? NULL : &per_class[c], NULL);
+        ranked_evaluate(&r, NULL, 0, want_auroc ? &values[c] : NULL, want_auroc ? NULL : &values[c], NULL);
         ranked_free(&r);
     }
-    return metric_nanmean(per_class, n_classes, n_undefined);
+    const double macro = metric_nanmean(values, n_classes, n_undefined);
+    if (values != per_class && values != local) free(values);
+    return macro;
 }
 
 double metric_auroc_classes(const double *scores, const uint8_t *labels, int n, int n_classes,

@@ -52,7 +52,7 @@ double metric_top1_accuracy(const double *scores, const uint8_t *labels, int n, 
 int metric_check_inputs(const double *scores, const uint8_t *labels, int n, int n_classes,
                         const char *what);
 
-/* Per-class values into per_class [C] (NaN where undefined); returns the macro mean over the
+/* Per-class values into per_class [C] (NaN where undefined; may be NULL); returns the macro mean over the
  * defined classes (NaN when none) and the number of undefined classes in *n_undefined (may be
  * NULL). scores [n, C], labels [n, C]. */
 double metric_auroc_classes(const double *scores, const uint8_t *labels, int n, int n_classes,

@@ -19,13 +19,16 @@ static const BuiltinPrompts BUILTIN[] = {
     /* PTB-XL super classes */
     {"NORM", {"normal ecg", "normal sinus rhythm, normal ecg", "within normal limits", "no definite pathology"},
      {"normales ekg", "sinusrhythmus normales ekg", "ekg im normbereich"}},
-    {"MI", {"myocardial infarction", "acute infarction with st elevation and q waves", "infarction", "myocardial injury"},
+    /* A super class is the union of its subclasses: its prompts describe them. */
+    {"MI", {"acute anterior myocardial infarction", "inferior myocardial infarction with st elevation",
+            "lateral myocardial infarction", "anteroseptal infarction with q waves", "acute stemi"},
      {"myokardinfarkt", "infarkt", "herzinfarkt"}},
-    {"STTC", {"st-t changes", "st depression, t wave inversion", "ischemia", "repolarisation abnormality"},
+    {"STTC", {"st depression, ischemia", "t wave inversion", "ischemic st-t changes", "anterior ischemia", "lateral ischemia"},
      {"st-t-veränderungen", "st-senkung", "ischämie", "repolarisationsstörung"}},
-    {"CD", {"conduction disturbance", "bundle branch block", "av block", "fascicular block"},
+    {"CD", {"complete right bundle branch block", "complete left bundle branch block", "left anterior fascicular block",
+            "first degree av block"},
      {"leitungsstörung", "schenkelblock", "av-block"}},
-    {"HYP", {"hypertrophy", "left ventricular hypertrophy", "increased qrs voltage, lvh"},
+    {"HYP", {"left ventricular hypertrophy", "lvh by voltage criteria", "hypertrophy"},
      {"hypertrophie", "linksventrikuläre hypertrophie", "linkshypertrophie"}},
     /* PTB-XL sub classes and diagnostic statements */
     {"AMI", {"anterior myocardial infarction", "anteroseptal infarction", "st elevation in v1-v4"},

@@ -56,7 +56,8 @@ int clip_embed_texts(ClipModel *m, const Tokenizer *tok, const char *const *text
         graph_reset(g);
         g->grad_enabled = 0;
         g->training = 0;
-        normalise_rows(text_encode(g, &m->text, ids, mask, k, NULL), out + (size_t)s * m->cfg.embed_dim);
+        const int Lb = text_trim_batch(ids, mask, k, L);
+        normalise_rows(text_encode(g, &m->text, ids, mask, k, Lb, NULL), out + (size_t)s * m->cfg.embed_dim);
     }
     graph_free(g);
     free(ids);

@@ -27,9 +27,24 @@ void text_encoder_init(TextEncoder *enc, Rng *rng) {
 
 void text_encoder_free(TextEncoder *enc) { transformer_free(&enc->tf); }
 
-Tensor *text_encode(Graph *g, const TextEncoder *enc, const int32_t *ids, const uint8_t *mask, int B,
+int text_trim_batch(int32_t *ids, uint8_t *mask, int B, int max_len) {
+    int L = 1;
+    for (int b = 0; b < B; b++) {
+        int n = 0;
+        while (n < max_len && mask[(size_t)b * max_len + n]) n++;
+        if (n > L) L = n;
+    }
+    for (int b = 1; b < B; b++) { /* rows move to lower addresses only: in place, front to back */
+        memmove(ids + (size_t)b * L, ids + (size_t)b * max_len, (size_t)L * sizeof(int32_t));
+        memmove(mask + (size_t)b * L, mask + (size_t)b * max_len, (size_t)L);
+    }
+    return L;
+}
+
+Tensor *text_encode(Graph *g, const TextEncoder *enc, const int32_t *ids, const uint8_t *mask, int B, int L,
                     TextEncoding *out) {
-    const int L = enc->cfg.max_len, D = enc->cfg.tf.width;
+    const int D = enc->cfg.tf.width;
+    if (L < 1 || L > enc->cfg.max_len) graph_shape_error("text_encode", "%d tokens per report, the encoder takes 1 to %d", L, enc->cfg.max_len);
     for (int i = 0; i < B * L; i++)
         if (ids[i] < 0 || ids[i] >= enc->cfg.vocab) graph_shape_error("text_encode", "token id %d outside the vocabulary of %d", ids[i], enc->cfg.vocab);
     int32_t *pos = graph_alloc(g, (size_t)B * L * sizeof(int32_t));

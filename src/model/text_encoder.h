@@ -34,8 +34,14 @@ void text_encoder_declare(TextEncoder *enc, ParamStore *ps, const TextEncoderCon
 void text_encoder_init(TextEncoder *enc, Rng *rng);
 void text_encoder_free(TextEncoder *enc);
 
-/* ids: [B, max_len] token ids, mask: [B, max_len] 1 = a real token. Returns the embedding [B, E]. */
-Tensor *text_encode(Graph *g, const TextEncoder *enc, const int32_t *ids, const uint8_t *mask, int B,
+/* ids: [B, L] token ids, mask: [B, L] 1 = a real token, L <= max_len (positions 0..L-1).
+ * Returns the embedding [B, E]. */
+Tensor *text_encode(Graph *g, const TextEncoder *enc, const int32_t *ids, const uint8_t *mask, int B, int L,
                     TextEncoding *out);
+
+/* Tokenizer output is padded to max_len; reports are mostly much shorter. Re-lay ids and mask
+ * [B, max_len] in place as [B, L] with L the longest row's real tokens (tokens sit at the front
+ * of each row), so the encoder does not compute on padding. Returns L (at least 1). */
+int text_trim_batch(int32_t *ids, uint8_t *mask, int B, int max_len);
 
 #endif

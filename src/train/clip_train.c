@@ -30,6 +30,7 @@ ClipTrainOptions clip_train_defaults(void) {
     o.beta1 = 0.9;
     o.beta2 = 0.98;
     o.clip_norm = 1.0;
+    o.text_keep = 1.0;
     o.seed = 1;
     o.eval_every = 200;
     o.log_every = 10;
@@ -136,6 +137,42 @@ static int start(Run *r) {
     return 0;
 }
 
+/* A report with some of its sentences left out: sentences end at '.' or ';'; each is kept with
+ * probability keep, at least one; order is preserved. Writes into out (capacity cap). */
+static void sample_sentences(const char *report, double keep, Rng *rng, char *out, size_t cap) {
+    const char *start[64];
+    size_t len[64];
+    int n = 0;
+    for (const char *s = report; *s && n < 64;) {
+        while (*s == ' ' || *s == '.' || *s == ';') s++;
+        if (!*s) break;
+        const char *e = s;
+        while (*e && *e != '.' && *e != ';') e++;
+        /* a '.' inside a number ("0.2 mv") is not a sentence end */
+        while (*e == '.' && e > s && e[-1] >= '0' && e[-1] <= '9' && e[1] >= '0' && e[1] <= '9') {
+            e++;
+            while (*e && *e != '.' && *e != ';') e++;
+        }
+        start[n] = s;
+        len[n++] = (size_t)(e - s);
+        s = e;
+    }
+    size_t w = 0;
+    int kept = 0, forced = n ? (int)rng_below(rng, (uint32_t)n) : 0;
+    uint64_t chosen = 0;
+    for (int i = 0; i < n; i++)
+        if (rng_uniform_f64(rng) < keep) chosen |= (uint64_t)1 << i, kept++;
+    if (!kept && n) chosen |= (uint64_t)1 << forced;
+    for (int i = 0; i < n; i++) {
+        if (!(chosen >> i & 1)) continue;
+        if (w && w + 2 < cap) out[w++] = '.', out[w++] = ' ';
+        size_t k = len[i] < cap - w - 1 ? len[i] : cap - w - 1;
+        memcpy(out + w, start[i], k);
+        w += k;
+    }
+    out[w] = 0;
+}
+
 /* One micro-batch: forward, loss, backward (grads accumulate). Returns the loss. */
 static double micro_step(Run *r, int micro) {
     const ClipTrainOptions *o = r->o;
@@ -150,9 +187,22 @@ static double micro_step(Run *r, int micro) {
         return NAN;
     }
     const char **texts = xmalloc((size_t)B * sizeof *texts);
-    for (int i = 0; i < B; i++) texts[i] = pack_report(r->pack, idx[i]);
+    char *sampled = NULL;
+    if (o->text_keep < 1) {
+        const size_t cap = 2048;
+        sampled = xmalloc((size_t)B * cap);
+        for (int i = 0; i < B; i++) {
+            Rng rr;
+            rng_seed(&rr, o->seed ^ 0x7e47ULL, (uint64_t)(r->step * o->accum + micro) * (uint64_t)B + (uint64_t)i);
+            sample_sentences(pack_report(r->pack, idx[i]), o->text_keep, &rr, sampled + (size_t)i * cap, cap);
+            texts[i] = sampled + (size_t)i * cap;
+        }
+    } else {
+        for (int i = 0; i < B; i++) texts[i] = pack_report(r->pack, idx[i]);
+    }
     int rc = tokenizer_encode_batch(r->tok, texts, B, L, r->ids, r->text_mask, NULL);
     free(texts);
+    free(sampled);
     free(idx);
     if (rc != 0) return NAN;
 
@@ -162,7 +212,8 @@ static double micro_step(Run *r, int micro) {
     g->grad_enabled = 1;
     Tensor *x = tensor_copy_of(g, r->batch.signal, SHAPE(B, ECG_LEADS, r->batch.S));
     Tensor *e = ecg_encode(g, &m->ecg, x, r->batch.token_mask, NULL, NULL);
-    Tensor *t = text_encode(g, &m->text, r->ids, r->text_mask, B, NULL);
+    const int Lb = text_trim_batch(r->ids, r->text_mask, B, L);
+    Tensor *t = text_encode(g, &m->text, r->ids, r->text_mask, B, Lb, NULL);
     Tensor *loss = clip_loss(g, e, t, m->logit_scale, CLIP_MAX_LOG_SCALE, NULL);
     if (o->merl_weight > 0) { /* MERL: a second dropout view of the same ECGs, aligned with the first */
         Tensor *e2 = ecg_encode(g, &m->ecg, x, r->batch.token_mask, NULL, NULL);

@@ -26,6 +26,8 @@ typedef struct {
     double lr, min_lr, weight_decay, beta1, beta2, clip_norm;
     const char *train_missing;  /* protocol text applied afresh to every training ECG, or NULL */
     double merl_weight;         /* > 0: add MERL's ECG-ECG term between two dropout views */
+    double text_keep;           /* < 1: each sentence of a report is kept with this probability (at
+                                   least one), so the text encoder also meets single findings */
     uint64_t seed;
     int64_t eval_every, log_every;
     int64_t stop_after;         /* > 0: stop (after saving last.safetensors) once this invocation

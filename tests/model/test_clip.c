@@ -92,7 +92,7 @@ static void tiny_model_memorises_16_pairs(void **state) {
         params_zero_grad(&ps);
         Tensor *x = tensor_copy_of(g, signal, SHAPE(B, 12, S));
         Tensor *e = ecg_encode(g, &ecg, x, tmask, NULL, NULL);
-        Tensor *t = text_encode(g, &txt, ids, kmask, B, NULL);
+        Tensor *t = text_encode(g, &txt, ids, kmask, B, L, NULL);
         Tensor *logits;
         Tensor *loss = clip_loss(g, e, t, scale, CLIP_MAX_LOG_SCALE, &logits);
         acc = retrieval_accuracy(logits);

@@ -190,6 +190,43 @@ static void pack_holds_the_generated_records(void **state) {
     tmpdir_remove(dir);
 }
 
+/* --split-seeds: each split is a function of its own seed only, in 8:1:1 proportions. */
+static void split_seeds_draw_each_split_from_its_seed(void **state) {
+    (void)state;
+    char *dir = tmpdir_make(), *out;
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s", path_join(dir, "a.pack"));
+    snprintf(b, sizeof b, "%s", path_join(dir, "b.pack"));
+    assert_int_equal(scar(&out, "synth -n 40 --split-seeds 1,2,3 --seconds 4 -q -o %s", a), 0);
+    free(out);
+    assert_int_equal(scar(&out, "synth -n 40 --split-seeds 9,2,7 --seconds 4 -q -o %s", b), 0);
+    free(out);
+    assert_int_not_equal(scar(&out, "synth -n 4 --split-seeds 1,2 -q -o %s", path_join(dir, "c.pack")), 0);
+    expect(out, "--split-seeds");
+    free(out);
+    Pack *pa = pack_open(a), *pb = pack_open(b);
+    assert_non_null(pa);
+    assert_non_null(pb);
+    int counts[3] = {0};
+    for (int i = 0; i < 40; i++) {
+        EcgRecord va, vb;
+        assert_int_equal(pack_get(pa, i, &va), 0);
+        assert_int_equal(pack_get(pb, i, &vb), 0);
+        const int split = i % 10 < 8 ? SPLIT_TRAIN : i % 10 == 8 ? SPLIT_VAL : SPLIT_TEST;
+        assert_int_equal(va.split, split);
+        counts[split]++;
+        const int same = !memcmp(va.signal, vb.signal, sizeof(float) * N_LEADS * 400);
+        assert_int_equal(same, split == SPLIT_VAL); /* only the validation seed is shared */
+    }
+    assert_int_equal(counts[SPLIT_TRAIN], 32);
+    assert_int_equal(counts[SPLIT_VAL], 4);
+    assert_int_equal(counts[SPLIT_TEST], 4);
+    assert_non_null(strstr(pack_source(pa), "split_seeds=1/2/3"));
+    pack_close(pa);
+    pack_close(pb);
+    tmpdir_remove(dir);
+}
+
 /* The PTB-XL-shaped folder, read back through the PTB-XL reader, gives the pack's records. */
 static void ptbxl_layout_reads_back_as_the_pack(void **state) {
     (void)state;
@@ -329,6 +366,7 @@ int main(void) {
         cmocka_unit_test(nonsense_options_exit_2),
         cmocka_unit_test(same_seed_same_bytes_whatever_the_threads),
         cmocka_unit_test(pack_holds_the_generated_records),
+        cmocka_unit_test(split_seeds_draw_each_split_from_its_seed),
         cmocka_unit_test(ptbxl_layout_reads_back_as_the_pack),
         cmocka_unit_test(ptbxl_layout_maps_through_the_real_hierarchy),
         cmocka_unit_test(failures_leave_nothing_behind),

@@ -261,7 +261,22 @@ Tensor *op_dropout(Graph *g, Tensor *x, double p) {
     if (!g->training || p == 0) return x;
     real *mask = graph_alloc(g, (size_t)x->numel * sizeof(real));
     const real keep = (real)(1 / (1 - p));
-    for (int64_t i = 0; i < x->numel; i++) mask[i] = rng_uniform_f64(&g->rng) < p ? 0 : keep;
+    /* One draw from the graph's generator seeds a stream per block of 4096 elements, so the mask is
+     * drawn in parallel and is the same whatever the number of threads. */
+    const uint64_t seed = rng_u64(&g->rng);
+    const uint64_t threshold = (uint64_t)(p * 4294967296.0); /* keep when 32 random bits >= p 2^32 */
+    const int64_t n = x->numel, blocks = (n + 4095) / 4096;
+#pragma omp parallel for schedule(static) if (n > PAR_MIN_ELEMS)
+    for (int64_t b = 0; b < blocks; b++) {
+        Rng r;
+        rng_seed(&r, seed, (uint64_t)b);
+        const int64_t end = (b + 1) * 4096 < n ? (b + 1) * 4096 : n;
+        for (int64_t i = b * 4096; i < end; i += 2) {
+            const uint64_t bits = rng_u64(&r);
+            mask[i] = (bits & 0xffffffffu) < threshold ? 0 : keep;
+            if (i + 1 < end) mask[i + 1] = (bits >> 32) < threshold ? 0 : keep;
+        }
+    }
     Node args = {.saved = mask};
     return graph_record(g, &OP_DROPOUT, &x, 1, x->ndim, x->shape, &args);
 }

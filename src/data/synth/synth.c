@@ -14,8 +14,14 @@
 /* Random streams of record i: its case, its beats, its report wording, its noise (per rate). */
 enum { STREAM_CASE, STREAM_BEATS, STREAM_REPORT, STREAM_NOISE, N_STREAMS };
 
+/* With split seeds, record i belongs to fold 1 + i % 10, and its split picks the seed. */
+static int split_slot_of_index(uint64_t index) {
+    const int fold = 1 + (int)(index % 10);
+    return fold <= 8 ? 0 : fold == 9 ? 1 : 2;
+}
+
 static void record_stream(Rng *r, const SynthConfig *c, uint64_t index, int which, float rate_hz) {
-    uint64_t seed = c->seed;
+    uint64_t seed = c->split_seeds ? c->split_seed[split_slot_of_index(index)] : c->seed;
     if (which == STREAM_NOISE) seed ^= (uint64_t)llroundf(rate_hz * 1000.0f) * 0x9e3779b97f4a7c15ULL;
     rng_seed(r, seed, index * N_STREAMS + (uint64_t)which);
 }
@@ -75,6 +81,9 @@ void synth_describe(const SynthConfig *c, char *buf, int size) {
                      (unsigned long long)c->seed, (double)c->rate_hz, (double)c->duration_s,
                      (double)c->priors.normal_fraction, (double)c->priors.cooccurrence, (double)c->noise_scale,
                      c->language == SYNTH_LANG_DE ? "de" : "en");
+    if (c->split_seeds && n < size)
+        n += snprintf(buf + n, (size_t)(size - n), ",split_seeds=%llu/%llu/%llu", (unsigned long long)c->split_seed[0],
+                      (unsigned long long)c->split_seed[1], (unsigned long long)c->split_seed[2]);
     for (int k = 0; k < N_CONDITIONS && n < size; k++)
         if (c->priors.weight[k] != CONDITIONS[k].weight)
             n += snprintf(buf + n, (size_t)(size - n), ",prior:%s=%g", CONDITIONS[k].code, (double)c->priors.weight[k]);
@@ -127,6 +136,7 @@ void synth_case_draw(const SynthConfig *c, uint64_t index, SynthCase *k) {
         k->hedge[i] = u < 0.75f ? HEDGE_NONE : u < 0.9f ? HEDGE_PROBABLE : HEDGE_POSSIBLE;
     }
     k->fold = 1 + (int)rng_below(&r, 10);
+    if (c->split_seeds) k->fold = 1 + (int)(index % 10);
     heart_build(k->conditions, k->age, k->sex, &r, &k->heart);
 
     RhythmParams *p = &k->rhythm;

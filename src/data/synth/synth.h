@@ -25,6 +25,8 @@ typedef struct {
     float noise_mv[N_NOISE_KINDS]; /* typical amplitude of each kind of noise (mV) */
     float mains_hz;      /* 50 or 60 */
     SynthLanguage language;
+    int split_seeds;           /* 1: record i has fold 1 + i % 10 (folds 1-8 train, 9 validation, */
+    uint64_t split_seed[3];    /* 10 test) and is drawn from split_seed[train, validation, test] */
 } SynthConfig;
 
 void synth_config_default(SynthConfig *c);
