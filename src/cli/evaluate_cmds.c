@@ -34,6 +34,7 @@ static void usage(FILE *f, const char *cmd) {
             "  --missing PROTO      missingness protocol for the test split, e.g. 'leadset=2' or\n"
             "                       'drop_leads=0.5;drop_time=0.3;seed=7' (grammar: README); default: clean\n"
             "%s"
+            "  --split test|val     the split scored (default test; val for tuning without test)\n"
             "  --bootstrap N        bootstrap resamples for 95%% intervals (default 1000, 0 = none)\n"
             "  --json OUT.json      write the result(s) as JSON\n"
             "  --seed S             seed of the bootstrap%s (default 1)\n"
@@ -111,6 +112,14 @@ static int open_job(EvalContext *e, const EvalArgs *a, MissingProtocol *proto, i
         return cli_report_error(cmd);
     }
     e->n_boot = a->n_boot;
+    if (a->split && strcmp(a->split, "test")) {
+        if (strcmp(a->split, "val")) {
+            fprintf(stderr, "scar %s: --split must be test or val (got '%s')\n", cmd, a->split);
+            eval_close(e);
+            return 2;
+        }
+        e->target = 1;
+    }
     e->seed = (uint64_t)a->seed;
     return 0;
 }

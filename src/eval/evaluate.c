@@ -28,6 +28,7 @@ int eval_open(EvalContext *e, const char *model_path, const char *pack_path, con
     e->n_boot = 1000;
     e->seed = 1;
     e->batch = 128;
+    e->target = 2;
     if (clip_model_load(model_path, &e->model, &e->tok, NULL, NULL) != 0) return -1;
     e->pack = pack_open(pack_path);
     if (!e->pack) return -1;
@@ -92,9 +93,10 @@ static void fill_result(EvalContext *e, EvalResult *r, const char *task, const M
 }
 
 static int metrics_of(EvalContext *e, const double *test, const double *val, EvalResult *r) {
-    const EvalOptions opt = {.single_label = single_label(e->labels[2], e->split_n[2], e->n_classes),
+    const int t = e->target;
+    const EvalOptions opt = {.single_label = single_label(e->labels[t], e->split_n[t], e->n_classes),
                              .n_boot = e->n_boot, .seed = e->seed, .level = 0.95};
-    return eval_metrics_compute(test, e->labels[2], e->split_n[2], val, e->labels[1], e->split_n[1], e->n_classes,
+    return eval_metrics_compute(test, e->labels[t], e->split_n[t], val, e->labels[1], e->split_n[1], e->n_classes,
                                 &opt, &r->metrics);
 }
 
@@ -102,11 +104,12 @@ int eval_zeroshot(EvalContext *e, const MissingProtocol *proto, const MissingMas
                   double **test_scores) {
     const int C = e->n_classes;
     double *val = xmalloc((size_t)(e->split_n[1] ? e->split_n[1] : 1) * C * sizeof(double));
-    double *test = xmalloc((size_t)e->split_n[2] * C * sizeof(double));
+    const int t = e->target;
+    double *test = xmalloc((size_t)e->split_n[t] * C * sizeof(double));
     int rc = zeroshot_run(&e->model, e->tok, e->pack, e->split_idx[1], e->split_n[1], &e->prompts, proto, masker, val);
-    if (!rc) rc = zeroshot_run(&e->model, e->tok, e->pack, e->split_idx[2], e->split_n[2], &e->prompts, proto, masker, test);
+    if (!rc) rc = zeroshot_run(&e->model, e->tok, e->pack, e->split_idx[t], e->split_n[t], &e->prompts, proto, masker, test);
     if (!rc) {
-        fill_result(e, r, "zeroshot", proto);
+        fill_result(e, r, e->target == 2 ? "zeroshot" : "zeroshot (validation split)", proto);
         rc = metrics_of(e, test, val, r);
     }
     free(val);
@@ -118,12 +121,12 @@ int eval_zeroshot(EvalContext *e, const MissingProtocol *proto, const MissingMas
 int eval_probe(EvalContext *e, const MissingProtocol *proto, const MissingMasker *masker, double fraction,
                EvalResult *r, double **test_scores) {
     const int C = e->n_classes, E = e->model.cfg.embed_dim;
-    const int n_tr = e->split_n[0], n_va = e->split_n[1], n_te = e->split_n[2], n = n_tr + n_va;
+    const int n_tr = e->split_n[0], n_va = e->split_n[1], n_te = e->split_n[e->target], n = n_tr + n_va;
     if (n_tr == 0) return scar_fail("%s: the train split is empty: nothing to fit a probe on", e->pack_path);
     float *tr = NULL, *va = NULL, *te = NULL;
     int rc = eval_embed_split(e, SPLIT_TRAIN, NULL, NULL, &tr);
     if (!rc) rc = eval_embed_split(e, SPLIT_VAL, NULL, NULL, &va);
-    if (!rc) rc = eval_embed_split(e, SPLIT_TEST, proto, masker, &te);
+    if (!rc) rc = eval_embed_split(e, e->target == 2 ? SPLIT_TEST : SPLIT_VAL, proto, masker, &te);
     float *feat = xmalloc((size_t)n * E * sizeof(float));
     uint8_t *lab = xmalloc((size_t)n * C);
     int *split = xmalloc((size_t)n * sizeof(int));
@@ -143,7 +146,7 @@ int eval_probe(EvalContext *e, const MissingProtocol *proto, const MissingMasker
     if (!rc) {
         probe_scores(&p, va, n_va, val_scores);
         probe_scores(&p, te, n_te, scores);
-        fill_result(e, r, "probe", proto);
+        fill_result(e, r, e->target == 2 ? "probe" : "probe (validation split)", proto);
         rc = metrics_of(e, scores, val_scores, r);
         if (!rc) {
             r->extra = cJSON_CreateObject();

@@ -32,6 +32,8 @@ typedef struct {
     int n_boot;               /* bootstrap resamples (0: none) */
     uint64_t seed;
     int batch;                /* embedding batch */
+    int target;               /* the split scored: 2 test (default), 1 validation (for tuning
+                                 without looking at test; thresholds then come from it too) */
 } EvalContext;
 
 /* labelset NULL: "super" when the pack has it, else its first set. prompts_path may be NULL. */
