@@ -48,6 +48,8 @@ int checkpoint_save(const char *path, const TrainState *s, const char *const *me
         add_store_tensors(&l, s->params, "adamw.m/", s->adamw->m);
         add_store_tensors(&l, s->params, "adamw.v/", s->adamw->v);
         add_ref(&l, "", "adamw.step", DTYPE_I64, 1, &one, &s->adamw->step);
+        const int64_t n_tensors = s->adamw->n;
+        add_ref(&l, "", "adamw.steps", DTYPE_I64, 1, &n_tensors, s->adamw->steps);
     }
     if (s->sgd) {
         add_store_tensors(&l, s->params, "sgd.buf/", s->sgd->buf);
@@ -108,6 +110,9 @@ int checkpoint_load(const char *path, TrainState *s, SafeTensors **keep) {
         rc = load_store(st, path, s->params, "adamw.m/", s->adamw->m);
         if (!rc) rc = load_store(st, path, s->params, "adamw.v/", s->adamw->v);
         if (!rc) rc = load_into(st, path, "", "adamw.step", DTYPE_I64, 1, &one, &s->adamw->step, sizeof(int64_t));
+        const int64_t n_tensors = s->adamw->n;
+        if (!rc) rc = load_into(st, path, "", "adamw.steps", DTYPE_I64, 1, &n_tensors, s->adamw->steps,
+                                (size_t)n_tensors * sizeof(int64_t));
     }
     if (!rc && s->sgd) {
         rc = load_store(st, path, s->params, "sgd.buf/", s->sgd->buf);

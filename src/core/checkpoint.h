@@ -1,7 +1,7 @@
 /* Checkpoints: the whole training state in one safetensors file, written atomically.
  *
  *   param/<name>                 every tensor of the ParamStore (buffers included)
- *   adamw.m/<name>, adamw.v/<name>, adamw.step      when an AdamW is given
+ *   adamw.m/<name>, adamw.v/<name>, adamw.step, adamw.steps  when an AdamW is given
  *   sgd.buf/<name>, sgd.step                        when an SGD is given
  *   rng/<name>                   U64 [4]: the state of each named generator
  *   counter/<name>               I64 [1]: step, epoch, data position, ...

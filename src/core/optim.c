@@ -21,23 +21,27 @@ void adamw_init(AdamW *opt, const ParamStore *ps, double beta1, double beta2, do
     opt->eps = eps;
     opt->weight_decay = weight_decay;
     opt->total = ps->total;
+    opt->n = ps->n;
+    opt->steps = xcalloc((size_t)(ps->n ? ps->n : 1), sizeof(int64_t));
     opt->m = zeros(ps->total);
     opt->v = zeros(ps->total);
 }
 
 void adamw_free(AdamW *opt) {
+    free(opt->steps);
     free(opt->m);
     free(opt->v);
     memset(opt, 0, sizeof *opt);
 }
 
-void adamw_step(AdamW *opt, ParamStore *ps, double lr) {
+void adamw_step_subset(AdamW *opt, ParamStore *ps, double lr, const uint8_t *active) {
     opt->step++;
-    const double bc1 = 1 - pow(opt->beta1, (double)opt->step), bc2 = 1 - pow(opt->beta2, (double)opt->step);
     const real b1 = (real)opt->beta1, b2 = (real)opt->beta2, eps = (real)opt->eps;
-    const real step_size = (real)(lr / bc1), inv_sqrt_bc2 = (real)(1 / sqrt(bc2));
     for (int i = 0; i < ps->n; i++) {
-        if (!ps->trainable[i]) continue;
+        if (!ps->trainable[i] || (active && !active[i])) continue;
+        const int64_t t = ++opt->steps[i];
+        const double bc1 = 1 - pow(opt->beta1, (double)t), bc2 = 1 - pow(opt->beta2, (double)t);
+        const real step_size = (real)(lr / bc1), inv_sqrt_bc2 = (real)(1 / sqrt(bc2));
         const int64_t off = ps->offset[i], n = ps->tensor[i]->numel;
         const real decay = ps->decay[i] ? (real)(1 - lr * opt->weight_decay) : 1;
         real *p = ps->data + off, *gr = ps->grad + off, *m = opt->m + off, *v = opt->v + off;
@@ -50,6 +54,8 @@ void adamw_step(AdamW *opt, ParamStore *ps, double lr) {
         }
     }
 }
+
+void adamw_step(AdamW *opt, ParamStore *ps, double lr) { adamw_step_subset(opt, ps, lr, NULL); }
 
 void sgd_init(Sgd *opt, const ParamStore *ps, double momentum, double weight_decay, int nesterov) {
     memset(opt, 0, sizeof *opt);

@@ -10,8 +10,10 @@
 
 typedef struct {
     double beta1, beta2, eps, weight_decay;
-    int64_t step;      /* steps taken so far */
+    int64_t step;      /* adamw_step calls so far */
     int64_t total;     /* elements of m and v (= the store's total) */
+    int n;             /* tensors of the store */
+    int64_t *steps;    /* [n] updates each tensor has had (its bias correction; as PyTorch keeps it) */
     real *m, *v;       /* [total] first and second moments */
 } AdamW;
 
@@ -19,6 +21,8 @@ void adamw_init(AdamW *opt, const ParamStore *ps, double beta1, double beta2, do
 void adamw_free(AdamW *opt);
 /* One update with learning rate lr of every trainable tensor, from ps->grad. */
 void adamw_step(AdamW *opt, ParamStore *ps, double lr);
+/* The same for the tensors with active[i] set (alternating updates of parts of a model). */
+void adamw_step_subset(AdamW *opt, ParamStore *ps, double lr, const uint8_t *active);
 
 typedef struct {
     double momentum, weight_decay;

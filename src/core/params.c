@@ -85,6 +85,16 @@ Tensor *params_find(const ParamStore *ps, const char *name) {
     return NULL;
 }
 
+void params_select(const ParamStore *ps, const char *prefix, int match, uint8_t *active) {
+    const size_t n = strlen(prefix);
+    for (int i = 0; i < ps->n; i++) active[i] = (uint8_t)((strncmp(ps->name[i], prefix, n) == 0) == (match != 0));
+}
+
+void params_set_requires_grad(ParamStore *ps, const uint8_t *active, int flag) {
+    for (int i = 0; i < ps->n; i++)
+        if (active[i] && ps->trainable[i]) ps->tensor[i]->requires_grad = flag;
+}
+
 int64_t params_count(const ParamStore *ps) {
     int64_t n = 0;
     for (int i = 0; i < ps->n; i++)

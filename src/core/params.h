@@ -35,6 +35,11 @@ void params_finalize(ParamStore *ps);
 void params_zero_grad(ParamStore *ps);
 /* The tensor called `name`, or NULL. */
 Tensor *params_find(const ParamStore *ps, const char *name);
+/* active [ps->n]: 1 for the tensors whose name starts with prefix (match 1) or does not (0). */
+void params_select(const ParamStore *ps, const char *prefix, int match, uint8_t *active);
+/* Set requires_grad of the trainable tensors marked in active to flag (freezing a part of a
+ * model: its weights then get no gradient computed at all). */
+void params_set_requires_grad(ParamStore *ps, const uint8_t *active, int flag);
 /* Number of trainable scalars (padding and buffers excluded). */
 int64_t params_count(const ParamStore *ps);
 

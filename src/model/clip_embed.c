@@ -22,7 +22,7 @@ void clip_embed_batch(ClipModel *m, Graph *g, const EcgBatch *b, float *out) {
     g->grad_enabled = 0;
     g->training = 0;
     Tensor *x = tensor_copy_of(g, b->signal, SHAPE(b->B, ECG_LEADS, b->S));
-    normalise_rows(ecg_encode(g, &m->ecg, x, b->token_mask, NULL, NULL), out);
+    normalise_rows(ecg_encode(g, &m->ecg, x, b->token_mask, NULL), out);
 }
 
 int clip_embed_ecgs(ClipModel *m, const Pack *p, const int *idx, int n, const MissingProtocol *proto,

@@ -19,6 +19,7 @@
 
 typedef struct {
     int patch_len;        /* samples per token */
+    int selector;         /* 1: pool with the adaptive selector's learned weights (SCAR), else mean */
     int n_patches;        /* time patches per lead: the encoder reads n_patches * patch_len samples */
     int embed_dim;        /* shared ECG-text space */
     TransformerConfig tf;
@@ -31,6 +32,7 @@ typedef struct {
     Tensor *time_emb;           /* [n_patches, D] */
     Transformer tf;
     Tensor *proj_w;             /* [E, D] */
+    Tensor *sel_w, *sel_b;      /* [1, D], [1]: selector logits (cfg.selector only; zero = mean) */
 } EcgEncoder;
 
 /* The token layout of one batch: which (lead, patch) sits in each slot of the packed sequence. */
@@ -46,6 +48,9 @@ typedef struct {
     TokenLayout layout;
     Tensor *tokens;             /* [B, T, D] token embeddings (patch + lead + time), before the trunk */
     Tensor *states;             /* [B, T, D] transformer output */
+    const uint8_t *pool_mask;   /* [B, T] slots pooled over (present, and not removed by a masker) */
+    Tensor *sel_logits;         /* [B, T] selector logits, NULL without a selector */
+    Tensor *weights;            /* [B, T] pooling weights */
     Tensor *pooled;             /* [B, D] */
     Tensor *embedding;          /* [B, E] projection (not normalised) */
 } EcgEncoding;
@@ -58,15 +63,17 @@ void ecg_encoder_free(EcgEncoder *enc);
 TokenLayout token_layout(Graph *g, const uint8_t *token_mask, int B, int n_patches);
 
 /* Patch + lead + time embeddings of the present tokens.
- * signal: [B, 12, S] with S >= n_patches * patch_len (samples past that are ignored) -> [B, T, D] */
-Tensor *ecg_embed_tokens(Graph *g, const EcgEncoder *enc, Tensor *signal, const TokenLayout *layout);
+ * signal: [B, 12, S] with S >= n_patches * patch_len (samples past that are ignored);
+ * keep: [B * T, 1] scales each slot's patch content (the masker step's differentiable removal:
+ * a removed token keeps its place and position but loses its content), or NULL -> [B, T, D] */
+Tensor *ecg_embed_tokens(Graph *g, const EcgEncoder *enc, Tensor *signal, const TokenLayout *layout, Tensor *keep);
 
-/* Mean over the present tokens: weights [B, T] = key_mask / count (0 for an empty sample). */
-Tensor *mean_pool_weights(Graph *g, const TokenLayout *layout);
+/* Trunk, pooling (selector or mean over pool_mask, NULL = the present tokens) and projection
+ * from token embeddings; fills *out (its layout and tokens set by the caller). Returns [B, E]. */
+Tensor *ecg_encode_tokens(Graph *g, const EcgEncoder *enc, EcgEncoding *out, const uint8_t *pool_mask);
 
-/* The whole encoder with mean pooling. pool_weights [B, T] (from a selector) replaces the mean
- * when not NULL. Fills *out and returns out->embedding [B, E]. */
-Tensor *ecg_encode(Graph *g, const EcgEncoder *enc, Tensor *signal, const uint8_t *token_mask,
-                   Tensor *pool_weights, EcgEncoding *out);
+/* The whole encoder on the tokens of token_mask [B, 12, n_patches]. Fills *out (may be NULL) and
+ * returns the embedding [B, E]. */
+Tensor *ecg_encode(Graph *g, const EcgEncoder *enc, Tensor *signal, const uint8_t *token_mask, EcgEncoding *out);
 
 #endif

@@ -211,12 +211,12 @@ static double micro_step(Run *r, int micro) {
     g->training = 1;
     g->grad_enabled = 1;
     Tensor *x = tensor_copy_of(g, r->batch.signal, SHAPE(B, ECG_LEADS, r->batch.S));
-    Tensor *e = ecg_encode(g, &m->ecg, x, r->batch.token_mask, NULL, NULL);
+    Tensor *e = ecg_encode(g, &m->ecg, x, r->batch.token_mask, NULL);
     const int Lb = text_trim_batch(r->ids, r->text_mask, B, L);
     Tensor *t = text_encode(g, &m->text, r->ids, r->text_mask, B, Lb, NULL);
     Tensor *loss = clip_loss(g, e, t, m->logit_scale, CLIP_MAX_LOG_SCALE, NULL);
     if (o->merl_weight > 0) { /* MERL: a second dropout view of the same ECGs, aligned with the first */
-        Tensor *e2 = ecg_encode(g, &m->ecg, x, r->batch.token_mask, NULL, NULL);
+        Tensor *e2 = ecg_encode(g, &m->ecg, x, r->batch.token_mask, NULL);
         loss = op_add(g, loss, op_scale(g, clip_loss(g, e, e2, m->logit_scale, CLIP_MAX_LOG_SCALE, NULL), o->merl_weight));
     }
     const double value = loss->data[0];

@@ -51,6 +51,34 @@ static void adamw_matches_formula(void **state) {
     params_free(&ps);
 }
 
+/* Updating one part at a time: untouched tensors do not move, and each tensor's bias correction
+ * follows its own update count (b's first update is a first step, even after 3 steps of w). */
+static void adamw_subsets_keep_their_own_steps(void **state) {
+    (void)state;
+    ParamStore ps;
+    Tensor *w, *b;
+    make_store(&ps, &w, &b);
+    uint8_t only_w[2], only_b[2];
+    params_select(&ps, "w", 1, only_w);
+    params_select(&ps, "w", 0, only_b);
+    assert_true(only_w[0] == 1 && only_w[1] == 0 && only_b[0] == 0 && only_b[1] == 1);
+    AdamW opt;
+    adamw_init(&opt, &ps, 0.9, 0.999, 1e-8, 0.0);
+    float b0[5];
+    memcpy(b0, b->data, sizeof b0);
+    for (int i = 0; i < 15; i++) w->grad[i] = 1;
+    for (int i = 0; i < 5; i++) b->grad[i] = 2;
+    for (int s = 0; s < 3; s++) adamw_step_subset(&opt, &ps, 0.1, only_w);
+    assert_memory_equal(b->data, b0, sizeof b0);
+    assert_int_equal(opt.steps[0], 3);
+    assert_int_equal(opt.steps[1], 0);
+    adamw_step_subset(&opt, &ps, 0.1, only_b);
+    /* a first Adam step moves each weight by lr (m_hat / sqrt(v_hat) = g / |g| = 1) */
+    for (int i = 0; i < 5; i++) assert_true(fabs((b0[i] - b->data[i]) - 0.1) < 1e-5);
+    adamw_free(&opt);
+    params_free(&ps);
+}
+
 static void sgd_momentum_and_nesterov(void **state) {
     (void)state;
     for (int nesterov = 0; nesterov < 2; nesterov++) {
@@ -132,6 +160,7 @@ int main(void) {
     engine_init(2);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adamw_matches_formula),   cmocka_unit_test(sgd_momentum_and_nesterov),
+        cmocka_unit_test(adamw_subsets_keep_their_own_steps),
         cmocka_unit_test(clipping_by_global_norm), cmocka_unit_test(warmup_then_cosine),
         cmocka_unit_test(buffers_are_not_trained),
     };

@@ -91,7 +91,7 @@ static void tiny_model_memorises_16_pairs(void **state) {
         graph_reset(g);
         params_zero_grad(&ps);
         Tensor *x = tensor_copy_of(g, signal, SHAPE(B, 12, S));
-        Tensor *e = ecg_encode(g, &ecg, x, tmask, NULL, NULL);
+        Tensor *e = ecg_encode(g, &ecg, x, tmask, NULL);
         Tensor *t = text_encode(g, &txt, ids, kmask, B, L, NULL);
         Tensor *logits;
         Tensor *loss = clip_loss(g, e, t, scale, CLIP_MAX_LOG_SCALE, &logits);
