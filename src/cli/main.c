@@ -12,7 +12,7 @@ static const Command COMMANDS[] = {
     {"pack", "read a dataset (PTB-XL, CinC, LUDB, MIMIC-IV-ECG, WFDB) into one pack file", cmd_pack},
     {"info", "describe a pack, or a WFDB record with its checksums verified", cmd_info},
     {"synth", "generate the synthetic ECG-report corpus (a pack or a PTB-XL-shaped folder)", cmd_synth},
-    {"pretrain", "pretrain an ECG-language model on a pack (contrastive baseline)", cmd_pretrain},
+    {"pretrain", "pretrain an ECG-language model on a pack (contrastive baseline or SCAR)", cmd_pretrain},
     {"embed", "write ECG embeddings of a pack to .npy", cmd_embed},
     {"zeroshot", "zero-shot classification with class prompts, under a missingness protocol", cmd_zeroshot},
     {"probe", "linear probe on frozen embeddings at label fractions, under a missingness protocol", cmd_probe},

@@ -19,7 +19,10 @@ static void usage(FILE *f) {
             "Pretrain an ECG encoder and a report encoder together (symmetric InfoNCE) on the train split\n"
             "of a pack; validate by zero-shot macro AUROC on its validation split; keep best.safetensors\n"
             "and last.safetensors, config.json and log.jsonl in DIR.\n\n"
-            "  --method clip          the contrastive baseline (default; the only method so far)\n"
+            "  --method clip|scar     clip: the contrastive baseline (default); scar: alternating steps of\n"
+            "                         an adversarial masker (removes the tokens that hurt alignment most,\n"
+            "                         under a budget) and of the encoders (clean + masked alignment, the\n"
+            "                         adaptive selector's KL, embedding consistency)\n"
             "  --data PACK            packed dataset (scar pack, scar synth)\n"
             "  --out DIR              run folder (created)\n"
             "  --resume               continue the run in --out bit for bit (same options)\n"
@@ -38,6 +41,18 @@ static void usage(FILE *f) {
             "  --merl W               add MERL's ECG-ECG term between two dropout views, weight W\n"
             "  --text-keep P          keep each sentence of a report with probability P (at least one;\n"
             "                         default 1 = whole reports): teaches single findings, as prompts are\n"
+            "SCAR (--method scar):\n"
+            "  --budget F             fraction of the visible tokens removed (default 0.3)\n"
+            "  --lead-share F         share of the budget spent on whole leads (default 0.4)\n"
+            "  --segment-share F      share spent on whole time segments (default 0.3); the rest: tokens\n"
+            "  --masker-penalty W     weight of the anti-collapse penalty (default 0.1)\n"
+            "  --masker-lr X          the masker's peak learning rate (default 5e-4)\n"
+            "  --tau A,B              Gumbel temperature annealed from A to B (default 1,0.3)\n"
+            "  --selector-weight B    weight of the selector's KL (default 1), --selector-tau T (default 0.1)\n"
+            "  --consistency-weight G weight of |z_masked - sg(z_clean)|^2 (default 1)\n"
+            "  --no-masker            ablation: random removal with the same budget split\n"
+            "  --no-selector          ablation: mean pooling, no selector loss\n"
+            "  --no-consistency       ablation: no consistency term\n"
             "  --labelset NAME        label set for validation (default: super if present, else the first)\n"
             "  --prompts FILE.json    class prompts (default: built-in), --language en|de (default en)\n"
             "  --eval-every N         validate and checkpoint every N steps (default 200)\n"
@@ -101,10 +116,11 @@ static void free_validation(Validation *v) {
 int cmd_pretrain(int argc, char **argv) {
     ClipTrainOptions o = clip_train_defaults();
     const char *method = "clip", *config = NULL, *labelset = NULL, *prompts = NULL, *language = "en";
-    int threads = 0, quiet = 0;
+    int threads = 0, quiet = 0, scar_only = 0;
     enum { O_METHOD = 256, O_DATA, O_OUT, O_RESUME, O_CONFIG, O_PRINT, O_STEPS, O_BATCH, O_ACCUM, O_LR, O_MINLR,
            O_WARMUP, O_WD, O_CLIP, O_VOCAB, O_DROP, O_MERL, O_LABELSET, O_PROMPTS, O_LANG, O_EVAL, O_LOG,
-           O_STOP, O_SEED, O_THREADS, O_TEXTKEEP };
+           O_STOP, O_SEED, O_THREADS, O_TEXTKEEP, O_BUDGET, O_LSHARE, O_SSHARE, O_MPEN, O_MLR, O_TAU,
+           O_SELW, O_SELTAU, O_CONSW, O_NOMASK, O_NOSEL, O_NOCONS };
     static const struct option opts[] = {
         {"method", 1, 0, O_METHOD}, {"data", 1, 0, O_DATA}, {"out", 1, 0, O_OUT}, {"resume", 0, 0, O_RESUME},
         {"config", 1, 0, O_CONFIG}, {"print-config", 0, 0, O_PRINT}, {"steps", 1, 0, O_STEPS}, {"batch", 1, 0, O_BATCH},
@@ -113,7 +129,11 @@ int cmd_pretrain(int argc, char **argv) {
         {"random-drop", 1, 0, O_DROP}, {"merl", 1, 0, O_MERL}, {"labelset", 1, 0, O_LABELSET},
         {"prompts", 1, 0, O_PROMPTS}, {"language", 1, 0, O_LANG}, {"eval-every", 1, 0, O_EVAL},
         {"log-every", 1, 0, O_LOG}, {"stop-after", 1, 0, O_STOP}, {"seed", 1, 0, O_SEED},
-        {"threads", 1, 0, O_THREADS}, {"text-keep", 1, 0, O_TEXTKEEP}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"threads", 1, 0, O_THREADS}, {"text-keep", 1, 0, O_TEXTKEEP},
+        {"budget", 1, 0, O_BUDGET}, {"lead-share", 1, 0, O_LSHARE}, {"segment-share", 1, 0, O_SSHARE},
+        {"masker-penalty", 1, 0, O_MPEN}, {"masker-lr", 1, 0, O_MLR}, {"tau", 1, 0, O_TAU},
+        {"selector-weight", 1, 0, O_SELW}, {"selector-tau", 1, 0, O_SELTAU}, {"consistency-weight", 1, 0, O_CONSW},
+        {"no-masker", 0, 0, O_NOMASK}, {"no-selector", 0, 0, O_NOSEL}, {"no-consistency", 0, 0, O_NOCONS}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *cmd = "pretrain";
     int c, iv;
     double dv;
@@ -152,6 +172,27 @@ int cmd_pretrain(int argc, char **argv) {
         case O_SEED: if (opt_double(cmd, "--seed", optarg, 0, 9007199254740992.0, &dv)) return 2; o.seed = (uint64_t)dv; break;
         case O_THREADS: if (opt_int(cmd, "--threads", optarg, 1, 1024, &threads)) return 2; break;
         case O_TEXTKEEP: if (opt_double(cmd, "--text-keep", optarg, 0.01, 1, &o.text_keep)) return 2; break;
+        case O_BUDGET: if (opt_double(cmd, "--budget", optarg, 0.01, 0.95, &o.model.masker.budget)) return 2; scar_only++; break;
+        case O_LSHARE: if (opt_double(cmd, "--lead-share", optarg, 0, 1, &o.model.masker.lead_share)) return 2; scar_only++; break;
+        case O_SSHARE: if (opt_double(cmd, "--segment-share", optarg, 0, 1, &o.model.masker.segment_share)) return 2; scar_only++; break;
+        case O_MPEN: if (opt_double(cmd, "--masker-penalty", optarg, 0, 100, &o.model.masker.penalty)) return 2; scar_only++; break;
+        case O_MLR: if (opt_double(cmd, "--masker-lr", optarg, 0, 10, &o.masker_lr)) return 2; scar_only++; break;
+        case O_TAU: {
+            char tail;
+            if (sscanf(optarg, "%lf,%lf%c", &o.model.masker.tau_start, &o.model.masker.tau_end, &tail) != 2 ||
+                !(o.model.masker.tau_start > 0) || !(o.model.masker.tau_end > 0)) {
+                fprintf(stderr, "scar pretrain: --tau needs two positive numbers A,B (got '%s')\n", optarg);
+                return 2;
+            }
+            scar_only++;
+            break;
+        }
+        case O_SELW: if (opt_double(cmd, "--selector-weight", optarg, 0, 100, &o.selector_weight)) return 2; scar_only++; break;
+        case O_SELTAU: if (opt_double(cmd, "--selector-tau", optarg, 1e-3, 100, &o.selector_tau)) return 2; scar_only++; break;
+        case O_CONSW: if (opt_double(cmd, "--consistency-weight", optarg, 0, 100, &o.consistency_weight)) return 2; scar_only++; break;
+        case O_NOMASK: o.no_masker = 1; scar_only++; break;
+        case O_NOSEL: o.no_selector = 1; scar_only++; break;
+        case O_NOCONS: o.no_consistency = 1; scar_only++; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default:
@@ -165,8 +206,17 @@ int cmd_pretrain(int argc, char **argv) {
         fprintf(stderr, "scar pretrain: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (strcmp(method, "clip") != 0) {
-        fprintf(stderr, "scar pretrain: unknown method '%s' (available: clip)\n", method);
+    if (!strcmp(method, "scar")) o.method = TRAIN_SCAR;
+    else if (strcmp(method, "clip") != 0) {
+        fprintf(stderr, "scar pretrain: unknown method '%s' (clip or scar)\n", method);
+        return 2;
+    }
+    if (scar_only && o.method != TRAIN_SCAR) {
+        fprintf(stderr, "scar pretrain: the masker, selector and consistency options need --method scar\n");
+        return 2;
+    }
+    if (o.model.masker.lead_share + o.model.masker.segment_share > 1) {
+        fprintf(stderr, "scar pretrain: --lead-share and --segment-share add up to more than 1\n");
         return 2;
     }
     if (!o.pack_path || !o.out_dir) {
@@ -197,9 +247,9 @@ int cmd_pretrain(int argc, char **argv) {
     ClipTrainResult res;
     const int rc = clip_train(&o, &res);
     if (rc == 0)
-        printf("scar pretrain: %lld steps, final loss %.4f, best validation zero-shot macro AUROC (%s) %.4f, %.1f pairs/s, %.0f s; "
+        printf("scar pretrain (%s): %lld steps, final loss %.4f, best validation zero-shot macro AUROC (%s) %.4f, %.1f pairs/s, %.0f s; "
                "model in %s/best.safetensors\n",
-               (long long)res.steps_done, res.final_loss, pack_schema(v.pack)->set_name[v.set], res.best_val,
+               method, (long long)res.steps_done, res.final_loss, pack_schema(v.pack)->set_name[v.set], res.best_val,
                res.pairs_per_s, res.seconds, o.out_dir);
     free_validation(&v);
     return rc == 0 ? 0 : cli_report_error(cmd);

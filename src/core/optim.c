@@ -91,10 +91,10 @@ void sgd_step(Sgd *opt, ParamStore *ps, double lr) {
     }
 }
 
-double clip_grad_norm(ParamStore *ps, double max_norm) {
+double clip_grad_norm_subset(ParamStore *ps, double max_norm, const uint8_t *active) {
     double sq = 0;
     for (int i = 0; i < ps->n; i++) {
-        if (!ps->trainable[i]) continue;
+        if (!ps->trainable[i] || (active && !active[i])) continue;
         const real *gr = ps->grad + ps->offset[i];
         const int64_t n = ps->tensor[i]->numel;
         double s = 0;
@@ -105,13 +105,15 @@ double clip_grad_norm(ParamStore *ps, double max_norm) {
     if (max_norm > 0 && norm > max_norm && isfinite(norm)) {
         const real scale = (real)(max_norm / (norm + 1e-6));
         for (int i = 0; i < ps->n; i++) {
-            if (!ps->trainable[i]) continue;
+            if (!ps->trainable[i] || (active && !active[i])) continue;
             real *gr = ps->grad + ps->offset[i];
             for (int64_t j = 0; j < ps->tensor[i]->numel; j++) gr[j] *= scale;
         }
     }
     return norm;
 }
+
+double clip_grad_norm(ParamStore *ps, double max_norm) { return clip_grad_norm_subset(ps, max_norm, NULL); }
 
 double lr_warmup_cosine(int64_t step, int64_t warmup, int64_t total, double base_lr, double min_lr) {
     if (warmup > 0 && step < warmup) return base_lr * (double)(step + 1) / (double)warmup;

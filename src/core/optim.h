@@ -39,6 +39,8 @@ void sgd_step(Sgd *opt, ParamStore *ps, double lr);
 /* Scale all trainable gradients so that their global L2 norm is at most max_norm (when
  * max_norm > 0). Returns the norm before clipping (NaN/inf if any gradient is not finite). */
 double clip_grad_norm(ParamStore *ps, double max_norm);
+/* The same over the tensors with active[i] set. */
+double clip_grad_norm_subset(ParamStore *ps, double max_norm, const uint8_t *active);
 
 /* Linear warm-up from 0 over `warmup` steps, then cosine decay to min_lr at `total` steps. */
 double lr_warmup_cosine(int64_t step, int64_t warmup, int64_t total, double base_lr, double min_lr);

@@ -14,6 +14,7 @@
 #include "model/clip_io.h"
 #include "model/clip_loss.h"
 #include "train/run_dir.h"
+#include "train/train_run.h"
 
 ClipTrainOptions clip_train_defaults(void) {
     ClipTrainOptions o;
@@ -31,6 +32,10 @@ ClipTrainOptions clip_train_defaults(void) {
     o.beta2 = 0.98;
     o.clip_norm = 1.0;
     o.text_keep = 1.0;
+    o.selector_weight = 1.0;
+    o.selector_tau = 0.1;
+    o.consistency_weight = 1.0;
+    o.masker_lr = 5e-4;
     o.seed = 1;
     o.eval_every = 200;
     o.log_every = 10;
@@ -39,27 +44,6 @@ ClipTrainOptions clip_train_defaults(void) {
     return o;
 }
 
-/* Everything one run holds. */
-typedef struct {
-    const ClipTrainOptions *o;
-    Pack *pack;
-    int *train_idx, n_train;
-    Tokenizer *tok;
-    ClipModel model;
-    AdamW opt;
-    Graph *g;
-    EcgBatch batch;
-    PackSampler sampler;
-    MissingProtocol missing;
-    int has_missing;
-    int32_t *ids;
-    uint8_t *text_mask;
-    const char **reports;
-    int64_t step;              /* steps completed */
-    int64_t best_val_bits;     /* best validation score, as the bits of a double (a counter) */
-    int64_t saved_step;        /* step of the last checkpoint written by this invocation, -1 none */
-    FILE *log;
-} Run;
 
 static int64_t double_bits(double v) {
     int64_t b;
@@ -121,6 +105,10 @@ static int start(Run *r) {
     if (!r->tok) return scar_fail_context("%s: training the tokenizer on %d reports: ", pack_path(r->pack), n);
     ClipConfig cfg = o->model;
     cfg.text.vocab = tokenizer_vocab_size(r->tok);
+    if (o->method == TRAIN_SCAR) {
+        cfg.ecg.selector = !o->no_selector;
+        cfg.has_masker = !o->no_masker;
+    }
     if (cfg.ecg.n_patches == 0) cfg.ecg.n_patches = pack_samples(r->pack) / cfg.ecg.patch_len;
     if (cfg.ecg.n_patches < 1 || (int64_t)cfg.ecg.n_patches * cfg.ecg.patch_len > pack_samples(r->pack))
         return scar_fail("%s: records of %d samples do not hold %d patches of %d samples", pack_path(r->pack),
@@ -135,93 +123,6 @@ static int start(Run *r) {
     adamw_init(&r->opt, &r->model.params, o->beta1, o->beta2, 1e-8, o->weight_decay);
     r->best_val_bits = double_bits(NAN);
     return 0;
-}
-
-/* A report with some of its sentences left out: sentences end at '.' or ';'; each is kept with
- * probability keep, at least one; order is preserved. Writes into out (capacity cap). */
-static void sample_sentences(const char *report, double keep, Rng *rng, char *out, size_t cap) {
-    const char *start[64];
-    size_t len[64];
-    int n = 0;
-    for (const char *s = report; *s && n < 64;) {
-        while (*s == ' ' || *s == '.' || *s == ';') s++;
-        if (!*s) break;
-        const char *e = s;
-        while (*e && *e != '.' && *e != ';') e++;
-        /* a '.' inside a number ("0.2 mv") is not a sentence end */
-        while (*e == '.' && e > s && e[-1] >= '0' && e[-1] <= '9' && e[1] >= '0' && e[1] <= '9') {
-            e++;
-            while (*e && *e != '.' && *e != ';') e++;
-        }
-        start[n] = s;
-        len[n++] = (size_t)(e - s);
-        s = e;
-    }
-    size_t w = 0;
-    int kept = 0, forced = n ? (int)rng_below(rng, (uint32_t)n) : 0;
-    uint64_t chosen = 0;
-    for (int i = 0; i < n; i++)
-        if (rng_uniform_f64(rng) < keep) chosen |= (uint64_t)1 << i, kept++;
-    if (!kept && n) chosen |= (uint64_t)1 << forced;
-    for (int i = 0; i < n; i++) {
-        if (!(chosen >> i & 1)) continue;
-        if (w && w + 2 < cap) out[w++] = '.', out[w++] = ' ';
-        size_t k = len[i] < cap - w - 1 ? len[i] : cap - w - 1;
-        memcpy(out + w, start[i], k);
-        w += k;
-    }
-    out[w] = 0;
-}
-
-/* One micro-batch: forward, loss, backward (grads accumulate). Returns the loss. */
-static double micro_step(Run *r, int micro) {
-    const ClipTrainOptions *o = r->o;
-    ClipModel *m = &r->model;
-    const int B = o->batch, L = m->cfg.text.max_len;
-    int *idx = xmalloc((size_t)B * sizeof(int));
-    pack_sampler_next(&r->sampler, B, idx);
-    MissingProtocol p = r->missing;
-    p.seed = o->seed * 1000003u + (uint64_t)(r->step * o->accum + micro); /* a fresh draw every step */
-    if (ecg_batch_fill(&r->batch, r->pack, idx, B, r->has_missing ? &p : NULL, NULL) != 0) {
-        free(idx);
-        return NAN;
-    }
-    const char **texts = xmalloc((size_t)B * sizeof *texts);
-    char *sampled = NULL;
-    if (o->text_keep < 1) {
-        const size_t cap = 2048;
-        sampled = xmalloc((size_t)B * cap);
-        for (int i = 0; i < B; i++) {
-            Rng rr;
-            rng_seed(&rr, o->seed ^ 0x7e47ULL, (uint64_t)(r->step * o->accum + micro) * (uint64_t)B + (uint64_t)i);
-            sample_sentences(pack_report(r->pack, idx[i]), o->text_keep, &rr, sampled + (size_t)i * cap, cap);
-            texts[i] = sampled + (size_t)i * cap;
-        }
-    } else {
-        for (int i = 0; i < B; i++) texts[i] = pack_report(r->pack, idx[i]);
-    }
-    int rc = tokenizer_encode_batch(r->tok, texts, B, L, r->ids, r->text_mask, NULL);
-    free(texts);
-    free(sampled);
-    free(idx);
-    if (rc != 0) return NAN;
-
-    Graph *g = r->g;
-    graph_reset(g);
-    g->training = 1;
-    g->grad_enabled = 1;
-    Tensor *x = tensor_copy_of(g, r->batch.signal, SHAPE(B, ECG_LEADS, r->batch.S));
-    Tensor *e = ecg_encode(g, &m->ecg, x, r->batch.token_mask, NULL);
-    const int Lb = text_trim_batch(r->ids, r->text_mask, B, L);
-    Tensor *t = text_encode(g, &m->text, r->ids, r->text_mask, B, Lb, NULL);
-    Tensor *loss = clip_loss(g, e, t, m->logit_scale, CLIP_MAX_LOG_SCALE, NULL);
-    if (o->merl_weight > 0) { /* MERL: a second dropout view of the same ECGs, aligned with the first */
-        Tensor *e2 = ecg_encode(g, &m->ecg, x, r->batch.token_mask, NULL);
-        loss = op_add(g, loss, op_scale(g, clip_loss(g, e, e2, m->logit_scale, CLIP_MAX_LOG_SCALE, NULL), o->merl_weight));
-    }
-    const double value = loss->data[0];
-    if (isfinite(value)) graph_backward(g, op_scale(g, loss, 1.0 / o->accum));
-    return value;
 }
 
 static int validate_and_save(Run *r, double loss) {
@@ -245,6 +146,9 @@ static void run_free(Run *r) {
     if (r->log) fclose(r->log);
     free(r->ids);
     free(r->text_mask);
+    free(r->active_masker);
+    free(r->active_encoders);
+    free(r->removed_mask);
     free(r->train_idx);
     pack_sampler_free(&r->sampler);
     ecg_batch_free(&r->batch);
@@ -289,6 +193,15 @@ int clip_train(const ClipTrainOptions *o, ClipTrainResult *res) {
     }
     r.ids = xmalloc((size_t)o->batch * r.model.cfg.text.max_len * sizeof(int32_t));
     r.text_mask = xmalloc((size_t)o->batch * r.model.cfg.text.max_len);
+    r.active_masker = xmalloc((size_t)r.model.params.n);
+    r.active_encoders = xmalloc((size_t)r.model.params.n);
+    params_select(&r.model.params, "masker.", 1, r.active_masker);
+    params_select(&r.model.params, "masker.", 0, r.active_encoders);
+    r.removed_mask = xmalloc((size_t)o->batch * ECG_LEADS * r.model.cfg.ecg.n_patches);
+    if (o->method == TRAIN_SCAR && r.has_missing) {
+        rc = scar_fail("SCAR removes tokens itself: --random-drop applies to the contrastive baseline only");
+        goto done;
+    }
     char log_path[4096];
     snprintf(log_path, sizeof log_path, "%s/log.jsonl", o->out_dir);
     r.log = fopen(log_path, o->resume ? "a" : "w");
@@ -306,9 +219,12 @@ int clip_train(const ClipTrainOptions *o, ClipTrainResult *res) {
         const double lr = lr_warmup_cosine(r.step, o->warmup, o->steps, o->lr, o->min_lr);
         params_zero_grad(&r.model.params);
         loss = 0;
-        for (int a = 0; a < o->accum; a++) loss += micro_step(&r, a) / o->accum;
-        const double norm = clip_grad_norm(&r.model.params, o->clip_norm);
-        if (!isfinite(loss) || loss > o->max_loss || !isfinite(norm)) {
+        for (int a = 0; a < o->accum; a++) loss += (o->method == TRAIN_SCAR ? scar_micro_step(&r, a) : clip_micro_step(&r, a)) / o->accum;
+        /* The masker and the encoders are clipped and updated apart (their losses pull in
+         * opposite directions); for CLIP the masker part is empty. */
+        const double masker_norm = r.model.cfg.has_masker ? clip_grad_norm_subset(&r.model.params, o->clip_norm, r.active_masker) : 0;
+        const double norm = clip_grad_norm_subset(&r.model.params, o->clip_norm, r.active_encoders);
+        if (!isfinite(loss) || loss > o->max_loss || !isfinite(norm) || !isfinite(masker_norm)) {
             progress_end(&prog, NULL);
             char kept[4200];
             if (r.saved_step >= 0) snprintf(kept, sizeof kept, "the last good checkpoint is %s/last.safetensors (step %lld)", o->out_dir, (long long)r.saved_step);
@@ -319,7 +235,9 @@ int clip_train(const ClipTrainOptions *o, ClipTrainResult *res) {
                            loss, norm, kept);
             goto done;
         }
-        adamw_step(&r.opt, &r.model.params, lr);
+        adamw_step_subset(&r.opt, &r.model.params, lr, r.active_encoders);
+        if (r.model.cfg.has_masker)
+            adamw_step_subset(&r.opt, &r.model.params, o->masker_lr * lr / o->lr, r.active_masker);
         real *ls = r.model.logit_scale->data; /* keep 1/T within [1, 100], as CLIP does */
         *ls = *ls < 0 ? 0 : *ls > (real)CLIP_MAX_LOG_SCALE ? (real)CLIP_MAX_LOG_SCALE : *ls;
         r.step++;
@@ -327,8 +245,12 @@ int clip_train(const ClipTrainOptions *o, ClipTrainResult *res) {
         const double rate = el > 0 ? (double)(r.step - first) * o->batch * o->accum / el : 0;
         if (r.step % o->log_every == 0 || r.step == o->steps) {
             fprintf(r.log, "{\"step\": %lld, \"loss\": %.6f, \"lr\": %.3e, \"grad_norm\": %.4f, \"temperature\": %.5f, "
-                           "\"pairs_per_s\": %.1f}\n",
+                           "\"pairs_per_s\": %.1f",
                     (long long)r.step, loss, lr, norm, exp(-(double)*ls), rate);
+            if (o->method == TRAIN_SCAR)
+                fprintf(r.log, ", \"masker_loss\": %.6f, \"removed\": %.4f, \"tau\": %.4f", r.masker_loss,
+                        r.removed_fraction, masker_tau(&r.model.cfg.masker, r.step - 1, o->steps));
+            fprintf(r.log, "}\n");
             fflush(r.log);
         }
         snprintf(status, sizeof status, "loss %.4f, %.0f pairs/s", loss, rate);
