@@ -129,6 +129,7 @@ typedef struct {
     int n_evidence;
     const LabelBits *labels;        /* [schema->n_sets] positive classes; NULL = no labels */
     const LabelSchema *schema;      /* names of the label sets and classes; NULL = no labels */
+    const float *signal;            /* [N_LEADS][n_samples] mV, for an adversarial masker; may be NULL */
 } MissingRecord;
 
 MissingRecord missing_record_of(const EcgRecord *r, const LabelSchema *schema);

@@ -15,7 +15,7 @@ int missing_n_patches(int n_samples, int patch_len) {
 }
 
 MissingRecord missing_record_of(const EcgRecord *r, const LabelSchema *schema) {
-    MissingRecord m = {r->lead_available, r->valid, r->evidence, r->n_evidence, schema ? r->labels : NULL, schema};
+    MissingRecord m = {r->lead_available, r->valid, r->evidence, r->n_evidence, schema ? r->labels : NULL, schema, r->signal};
     return m;
 }
 

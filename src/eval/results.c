@@ -102,9 +102,7 @@ static cJSON *result_to_json(const EvalResult *r) {
     return root;
 }
 
-int result_write(const EvalResult *r, const char *path) {
-    if (r->extra && !cJSON_IsObject(r->extra)) return scar_fail("%s: \"extra\" must be a JSON object", path);
-    cJSON *root = result_to_json(r);
+static int write_json(cJSON *root, const char *path) {
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return scar_fail("%s: out of memory formatting the result", path);
@@ -115,6 +113,23 @@ int result_write(const EvalResult *r, const char *path) {
     if (rc == 0) rc = atomic_file_commit(&f);
     cJSON_free(text);
     return rc;
+}
+
+int result_write(const EvalResult *r, const char *path) {
+    if (r->extra && !cJSON_IsObject(r->extra)) return scar_fail("%s: \"extra\" must be a JSON object", path);
+    return write_json(result_to_json(r), path);
+}
+
+int results_write_array(const EvalResult *rs, int n, const char *path) {
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        if (rs[i].extra && !cJSON_IsObject(rs[i].extra)) {
+            cJSON_Delete(arr);
+            return scar_fail("%s: result %d: \"extra\" must be a JSON object", path, i);
+        }
+        cJSON_AddItemToArray(arr, result_to_json(&rs[i]));
+    }
+    return write_json(arr, path);
 }
 
 /* ---- reading ---- */
@@ -342,6 +357,49 @@ int result_read(const char *path, EvalResult *out) {
     cJSON_Delete(root);
     free(text);
     if (rc != 0) result_free(out);
+    return rc;
+}
+
+int results_read_all(const char *path, EvalResult **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    size_t len;
+    char *text = read_text(path, &len);
+    if (!text) return -1;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) {
+        scar_fail("%s: not valid JSON (line %d)", path, line_of(text, end ? end : text + len));
+        free(text);
+        return -1;
+    }
+    Reader rd = {path};
+    int rc = 0;
+    if (cJSON_IsArray(root)) {
+        const int count = cJSON_GetArraySize(root);
+        *out = xcalloc((size_t)(count ? count : 1), sizeof **out);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, root) {
+            if ((rc = result_from_json(&rd, e, &(*out)[*n])) != 0) {
+                scar_fail_context("result %d of ", *n);
+                result_free(&(*out)[*n]);
+                break;
+            }
+            (*n)++;
+        }
+    } else {
+        *out = xcalloc(1, sizeof **out);
+        if ((rc = result_from_json(&rd, root, *out)) == 0) *n = 1;
+        else result_free(*out);
+    }
+    cJSON_Delete(root);
+    free(text);
+    if (rc != 0) {
+        for (int i = 0; i < *n; i++) result_free(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
     return rc;
 }
 

@@ -53,4 +53,10 @@ int result_read(const char *path, EvalResult *out);
 
 void result_free(EvalResult *r);
 
+/* Several results in one file: a JSON array of result objects (a robustness run: one per protocol
+ * and task). results_read_all takes either a single result or an array; *out is malloc'd (free each
+ * with result_free, then the array). */
+int results_write_array(const EvalResult *rs, int n, const char *path);
+int results_read_all(const char *path, EvalResult **out, int *n);
+
 #endif

@@ -49,7 +49,7 @@ static void token_query_on_hand_made_spans(void **state) {
 }
 
 /* Spans are well formed, only for the record's positive classes, and every positive class has
- * primary evidence. */
+ * primary evidence -- except NORM, read from the absence of findings: secondary evidence only. */
 static void spans_belong_to_positive_classes(void **state) {
     (void)state;
     SynthConfig c;
@@ -59,7 +59,7 @@ static void spans_belong_to_positive_classes(void **state) {
     for (int i = 0; i < 300; i++) {
         EcgRecord r;
         synth_generate(&c, (uint64_t)i, &r);
-        int has_primary[SCAR_MAX_LABELSETS][SCAR_MAX_CLASSES] = {{0}};
+        int has_primary[SCAR_MAX_LABELSETS][SCAR_MAX_CLASSES] = {{0}}, has_any[SCAR_MAX_LABELSETS][SCAR_MAX_CLASSES] = {{0}};
         for (int k = 0; k < r.n_evidence; k++) {
             const EvidenceSpan *e = &r.evidence[k];
             assert_true(e->label_set < s.n_sets);
@@ -68,10 +68,15 @@ static void spans_belong_to_positive_classes(void **state) {
             assert_true(e->lead_mask != 0 && (e->lead_mask & ~ALL_LEADS_MASK) == 0);
             assert_true(e->t0 >= 0 && e->t0 < e->t1 && e->t1 <= r.n_samples);
             if (e->primary) has_primary[e->label_set][e->class_id] = 1;
+            has_any[e->label_set][e->class_id] = 1;
         }
         for (int set = 0; set < s.n_sets; set++)
-            for (int cl = 0; cl < s.n_classes[set]; cl++)
-                if (label_has(&r.labels[set], cl)) assert_true(has_primary[set][cl]);
+            for (int cl = 0; cl < s.n_classes[set]; cl++) {
+                if (!label_has(&r.labels[set], cl)) continue;
+                const int norm = !strcmp(s.class_name[set][cl], "NORM");
+                assert_int_equal(has_primary[set][cl], !norm);
+                assert_true(has_any[set][cl]);
+            }
         record_free(&r);
     }
 }

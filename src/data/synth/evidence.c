@@ -118,7 +118,9 @@ EvidenceSpan *synth_evidence_build(const SynthCase *k, float rate_hz, int n_samp
             continue;
         }
         double p0 = af ? q0 : beat->t + m.p_on;
-        if (has[SCP_NORM]) add(&s, SCP_NORM, ALL, 1, p0, t_end);
+        /* A normal ECG is read from the absence of findings everywhere: no tokens are its primary
+         * evidence (as in the clinical map), the whole beat supports it. */
+        if (has[SCP_NORM]) add(&s, SCP_NORM, ALL, 0, p0, t_end);
         static const ScpId RATE[3] = {SCP_SR, SCP_SBRAD, SCP_STACH};
         for (int i = 0; i < 3; i++) {
             if (!has[RATE[i]]) continue;
