@@ -17,6 +17,7 @@ static const Command COMMANDS[] = {
     {"zeroshot", "zero-shot classification with class prompts, under a missingness protocol", cmd_zeroshot},
     {"probe", "linear probe on frozen embeddings at label fractions, under a missingness protocol", cmd_probe},
     {"robustness", "AUROC, CMRS and embedding drift under many missingness protocols", cmd_robustness},
+    {"report", "render results of several models as Markdown tables and an HTML page of plots", cmd_report},
     {"synth-compare", "measure synthetic normals against the real normal ECGs of the fixtures", cmd_synth_compare},
     {NULL, NULL, NULL},
 };
