@@ -10,6 +10,7 @@ typedef struct {
 } Command;
 
 int cmd_bench(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_pretrain(int argc, char **argv);
 int cmd_zeroshot(int argc, char **argv);
 int cmd_probe(int argc, char **argv);

@@ -8,6 +8,7 @@
 
 /* One line per subcommand, in the order `scar --help` lists them. */
 static const Command COMMANDS[] = {
+    {"demo", "the main job: corpus, baseline and SCAR pretraining, robustness grid, report", cmd_demo},
     {"bench", "benchmarks: figures and ratios against a reference in the same run", cmd_bench},
     {"pack", "read a dataset (PTB-XL, CinC, LUDB, MIMIC-IV-ECG, WFDB) into one pack file", cmd_pack},
     {"info", "describe a pack, or a WFDB record with its checksums verified", cmd_info},

@@ -29,6 +29,7 @@ static void usage(FILE *f) {
             "  --probe F            also a linear probe at label fraction F (fitted on clean embeddings)\n"
             "  --labelset NAME      label set (default: super if present, else the first)\n"
             "  --prompts FILE.json  class prompts (default: built-in); --language en|de (default en)\n"
+            "  --split test|val     the split scored (default test; val for tuning without test)\n"
             "  --bootstrap N        resamples for the intervals (default 1000, 0 = none)\n"
             "  --json OUT.json      write every result (a JSON array; scar report reads it)\n"
             "  --seed S, --threads N, -q/--quiet\n");
@@ -66,16 +67,17 @@ int cmd_robustness(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *labelset = NULL, *prompts = NULL, *language = "en", *json = NULL;
     const char *masker = NULL;
     double budget = 0.3, probe = 0, seed = 1;
+    int on_val = 0;
     int n_boot = 1000, threads = 0, quiet = 0;
     char **extra = NULL;
     int n_extra = 0;
     enum { O_MODEL = 256, O_DATA, O_PROTO, O_GRID, O_MASKER, O_BUDGET, O_PROBE, O_LABELSET, O_PROMPTS, O_LANG, O_BOOT,
-           O_JSON, O_SEED, O_THREADS };
+           O_JSON, O_SEED, O_THREADS, O_SPLIT };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"data", 1, 0, O_DATA}, {"protocol", 1, 0, O_PROTO}, {"grid", 1, 0, O_GRID},
         {"masker", 1, 0, O_MASKER}, {"budget", 1, 0, O_BUDGET}, {"probe", 1, 0, O_PROBE},
         {"labelset", 1, 0, O_LABELSET}, {"prompts", 1, 0, O_PROMPTS}, {"language", 1, 0, O_LANG},
-        {"bootstrap", 1, 0, O_BOOT}, {"json", 1, 0, O_JSON}, {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS},
+        {"bootstrap", 1, 0, O_BOOT}, {"json", 1, 0, O_JSON}, {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS}, {"split", 1, 0, O_SPLIT},
         {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *cmd = "robustness";
     int c, rc = 0;
@@ -115,6 +117,10 @@ int cmd_robustness(int argc, char **argv) {
         case O_JSON: json = optarg; break;
         case O_SEED: if (opt_double(cmd, "--seed", optarg, 0, 9007199254740992.0, &seed)) rc = 2; break;
         case O_THREADS: if (opt_int(cmd, "--threads", optarg, 1, 1024, &threads)) rc = 2; break;
+        case O_SPLIT:
+            if (!strcmp(optarg, "val")) on_val = 1;
+            else if (strcmp(optarg, "test")) fprintf(stderr, "scar robustness: --split is test or val\n"), rc = 2;
+            break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default:
@@ -136,6 +142,7 @@ int cmd_robustness(int argc, char **argv) {
     if (!rc) {
         e.n_boot = n_boot;
         e.seed = (uint64_t)seed;
+        if (on_val) e.target = 1;
         if (n_extra) { /* explicit protocols (and an adversarial one, when a masker is named) */
             list = xmalloc((size_t)(n_extra + 1) * sizeof *list);
             for (int i = 0; i < n_extra; i++) list[n_list++] = xstrdup(extra[i]);
@@ -152,7 +159,8 @@ int cmd_robustness(int argc, char **argv) {
         int n;
         if (robustness_run(&e, &o, &rs, &n) != 0) rc = cli_report_error(cmd);
         else {
-            printf("%s on %s, label set %s, %d test records\n", model, data, rs[0].label_set, rs[0].metrics.n_samples);
+            printf("%s on %s, label set %s, %d %s records\n", model, data, rs[0].label_set, rs[0].metrics.n_samples,
+                   on_val ? "validation" : "test");
             print_table(rs, n);
             if (json && results_write_array(rs, n, json) != 0) rc = cli_report_error(cmd);
             else if (json) printf("\nresults written to %s\n", json);

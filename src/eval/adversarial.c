@@ -28,7 +28,6 @@ void adversarial_close(AdversarialMasker *a) {
 
 static int remove_tokens(void *ctx, const MissingProtocol *p, const MissingRecord *rec, int n_patches, int patch_len,
                          int64_t record_index, uint8_t *token_mask) {
-    (void)record_index;
     AdversarialMasker *a = ctx;
     const ClipConfig *c = &a->model.cfg;
     if (patch_len != c->ecg.patch_len || n_patches < c->ecg.n_patches)
@@ -49,7 +48,8 @@ static int remove_tokens(void *ctx, const MissingProtocol *p, const MissingRecor
     const TokenLayout L = token_layout(g, present, 1, NP);
     Tensor *tokens = ecg_embed_tokens(g, &a->model.ecg, x, &L, NULL);
     MaskerOutput mo;
-    masker_remove(g, &a->model.masker, &c->masker, tokens, &L, NP, c->masker.tau_end, 0, p->budget, &mo);
+    if (a->random) rng_seed(&g->rng, a->seed, (uint64_t)record_index);
+    masker_remove(g, a->random ? NULL : &a->model.masker, &c->masker, tokens, &L, NP, c->masker.tau_end, 0, p->budget, &mo);
     for (int l = 0; l < 12; l++)
         for (int t = 0; t < NP; t++) token_mask[l * n_patches + t] = mo.token_mask[l * NP + t];
     graph_free(g);

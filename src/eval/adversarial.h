@@ -13,6 +13,9 @@ typedef struct {
     ClipModel model;
     Tokenizer *tok;
     char path[4096];
+    int random;        /* 1: random removal with the same budget and structure (the reference the
+                          masker is compared with); record i draws from stream (seed, i) */
+    uint64_t seed;
 } AdversarialMasker;
 
 /* Load the SCAR checkpoint at path (it must carry a masker). */

@@ -98,6 +98,64 @@ static int masker_for(MaskerCache *mc, const MissingProtocol *p, MissingMasker *
     return 0;
 }
 
+/* Among test records with exactly one positive class of the label set that has primary evidence,
+ * the fraction of the tokens removed that are primary-evidence tokens of that class (pooled over
+ * records), for the masker and for random removal with the same budget and structure. */
+static int evidence_hit(EvalContext *e, const MissingProtocol *adv, AdversarialMasker *am, cJSON *extra) {
+    const LabelSchema *s = pack_schema(e->pack);
+    const int P = e->model.cfg.ecg.patch_len, S = pack_samples(e->pack), all = missing_n_patches(S, P), C = e->n_classes;
+    MissingProtocol evidence, full;
+    char text[128];
+    snprintf(text, sizeof text, "evidence=primary;labelset=%s", s->set_name[e->set]);
+    if (missing_parse(text, &evidence) != 0) return -1;
+    missing_full(&full);
+    AdversarialMasker random = *am; /* shares the loaded model; never closed */
+    random.random = 1;
+    random.seed = e->seed;
+    uint8_t *present = xmalloc((size_t)12 * all), *after = xmalloc((size_t)12 * all), *mask = xmalloc((size_t)12 * all);
+    int64_t hit[2] = {0, 0}, removed[2] = {0, 0};
+    int records = 0, rc = 0;
+    const int T = e->target;
+    for (int i = 0; i < e->split_n[T] && !rc; i++) {
+        int k = 0;
+        for (int c = 0; c < C; c++) k += e->labels[T][(size_t)i * C + c];
+        if (k != 1) continue;
+        EcgRecord v;
+        const int idx = e->split_idx[T][i];
+        if (pack_get(e->pack, idx, &v) != 0 || v.n_evidence == 0) continue;
+        const MissingRecord mr = missing_record_of(&v, s);
+        if (missing_apply(&full, &mr, S, P, idx, present) < 0 || missing_apply(&evidence, &mr, S, P, idx, after) < 0) {
+            rc = -1;
+            break;
+        }
+        int n_primary = 0;
+        for (int t = 0; t < 12 * all; t++) n_primary += present[t] && !after[t];
+        if (!n_primary) continue; /* a class read from the absence of findings (NORM) */
+        records++;
+        for (int r = 0; r < 2 && !rc; r++) {
+            AdversarialMasker *which = r ? &random : am;
+            const MissingMasker mm = adversarial_masker(which);
+            memcpy(mask, present, (size_t)12 * all);
+            rc = mm.remove(mm.ctx, adv, &mr, all, P, idx, mask);
+            for (int t = 0; t < 12 * all && !rc; t++) {
+                const int gone = present[t] && !mask[t];
+                removed[r] += gone;
+                hit[r] += gone && !after[t];
+            }
+        }
+    }
+    free(present), free(after), free(mask);
+    if (rc || records == 0) return rc;
+    const double m = removed[0] ? (double)hit[0] / (double)removed[0] : NAN, q = removed[1] ? (double)hit[1] / (double)removed[1] : NAN;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "masker", m);
+    cJSON_AddNumberToObject(o, "random", q);
+    if (q > 0) cJSON_AddNumberToObject(o, "ratio", m / q);
+    cJSON_AddNumberToObject(o, "records", records);
+    cJSON_AddItemToObject(extra, "evidence_hit", o);
+    return 0;
+}
+
 static void result_of(EvalContext *e, EvalResult *r, const char *task, const char *protocol, const double *test,
                       const double *val, int *rc) {
     if (*rc) return;
@@ -111,20 +169,23 @@ static void result_of(EvalContext *e, EvalResult *r, const char *task, const cha
     r->class_names = xmalloc((size_t)e->n_classes * sizeof(char *));
     for (int c = 0; c < e->n_classes; c++) r->class_names[c] = xstrdup(s->class_name[e->set][c]);
     r->seed = e->seed;
+    const int T = e->target;
     int single = 1;
-    for (int i = 0; i < e->split_n[2] && single; i++) {
+    for (int i = 0; i < e->split_n[T] && single; i++) {
         int k = 0;
-        for (int c = 0; c < e->n_classes; c++) k += e->labels[2][(size_t)i * e->n_classes + c];
+        for (int c = 0; c < e->n_classes; c++) k += e->labels[T][(size_t)i * e->n_classes + c];
         single = k == 1;
     }
     const EvalOptions opt = {.single_label = single, .n_boot = e->n_boot, .seed = e->seed, .level = 0.95};
-    *rc = eval_metrics_compute(test, e->labels[2], e->split_n[2], val, e->labels[1], e->split_n[1], e->n_classes, &opt,
+    *rc = eval_metrics_compute(test, e->labels[T], e->split_n[T], val, e->labels[1], e->split_n[1], e->n_classes, &opt,
                                &r->metrics);
 }
 
 int robustness_run(EvalContext *e, const RobustnessOptions *o, EvalResult **results, int *n_results) {
     const int C = e->n_classes, E = e->model.cfg.embed_dim, P = o->n_protocols;
-    const int nva = e->split_n[1], nte = e->split_n[2], with_probe = o->probe_fraction > 0;
+    const int T = e->target; /* the scored split: test, or validation when tuning */
+    const int target_split = T == 2 ? SPLIT_TEST : SPLIT_VAL;
+    const int nva = e->split_n[1], nte = e->split_n[T], with_probe = o->probe_fraction > 0;
     const int n_out = (1 + P) * (with_probe ? 2 : 1);
     EvalResult *res = xcalloc((size_t)n_out, sizeof *res);
     int done = 0, rc = 0;
@@ -143,7 +204,7 @@ int robustness_run(EvalContext *e, const RobustnessOptions *o, EvalResult **resu
     Progress prog;
     progress_begin(&prog, "robustness", "protocols", 1 + P, o->progress);
 
-    if (!rc) rc = eval_embed_split(e, SPLIT_TEST, NULL, NULL, &clean_te);
+    if (!rc) rc = eval_embed_split(e, target_split, NULL, NULL, &clean_te);
     if (!rc) rc = eval_embed_split(e, SPLIT_VAL, NULL, NULL, &clean_va);
     if (!rc) {
         zeroshot_scores(clean_te, nte, cls, C, E, clean_zs);
@@ -189,7 +250,7 @@ int robustness_run(EvalContext *e, const RobustnessOptions *o, EvalResult **resu
         int has = 0;
         if ((rc = masker_for(&mc, &protos[i], &mm, &has)) != 0) break;
         float *te = NULL, *va = NULL;
-        rc = eval_embed_split(e, SPLIT_TEST, &protos[i], has ? &mm : NULL, &te);
+        rc = eval_embed_split(e, target_split, &protos[i], has ? &mm : NULL, &te);
         if (!rc) rc = eval_embed_split(e, SPLIT_VAL, &protos[i], has ? &mm : NULL, &va);
         if (!rc) {
             const double cosine = mean_cosine(clean_te, te, nte, E);
@@ -197,15 +258,19 @@ int robustness_run(EvalContext *e, const RobustnessOptions *o, EvalResult **resu
             zeroshot_scores(va, nva, cls, C, E, zs_va);
             result_of(e, &res[done], "zeroshot", o->protocols[i], zs, zs_va, &rc);
             Cmrs c;
-            if (!rc) rc = cmrs_compute(clean_zs, zs, e->labels[2], nte, C, e->n_boot, e->seed, 0.95, &c);
+            if (!rc) rc = cmrs_compute(clean_zs, zs, e->labels[T], nte, C, e->n_boot, e->seed, 0.95, &c);
             if (!rc) {
-                add_robustness(&res[done++], &c, cosine);
+                add_robustness(&res[done], &c, cosine);
                 cmrs_free(&c);
+                if (has) /* the masker's aim: how much of what it removes is the diagnostic evidence */
+                    for (int j = 0; j < mc.n; j++)
+                        if (!strcmp(mc.m[j].path, protos[i].masker)) rc = evidence_hit(e, &protos[i], &mc.m[j], res[done].extra);
+                done++;
             }
             if (!rc && with_probe) {
                 probe_scores(&probe, te, nte, pr);
                 result_of(e, &probe_res[probe_done], "probe", o->protocols[i], pr, pr_va, &rc);
-                if (!rc) rc = cmrs_compute(clean_pr, pr, e->labels[2], nte, C, e->n_boot, e->seed, 0.95, &c);
+                if (!rc) rc = cmrs_compute(clean_pr, pr, e->labels[T], nte, C, e->n_boot, e->seed, 0.95, &c);
                 if (!rc) {
                     add_robustness(&probe_res[probe_done], &c, cosine);
                     cJSON_AddNumberToObject(probe_res[probe_done].extra, "label_fraction", o->probe_fraction);
