@@ -5,7 +5,7 @@
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 #   make test-valgrind  the suite under valgrind's memcheck (build-valgrind/, no AVX-512)
 #   make bench      engine benchmark: one training step in C against the same step in PyTorch
-#   make demo       the main job on the embedded synthetic data
+#   make demo       the main job on the embedded synthetic data (scar demo: baseline vs SCAR)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
 #   V=1             show the full compiler command lines
 #
@@ -139,7 +139,8 @@ bench: deps $(BUILD)/scar
 	@scripts/deps.sh torch
 	$(BUILD)/scar bench engine
 
-demo: bench
+demo: deps $(BUILD)/scar
+	$(BUILD)/scar demo
 
 clean:
 	rm -rf build build-asan build-valgrind build-fuzz
