@@ -14,9 +14,10 @@
 static inline real exp_fast(real x) { return exp(x); }
 static inline real tanh_fast(real x) { return tanh(x); }
 #else
-static inline float exp_fast(float x) {
-    /* exp(x) = 2^n e^r, n = round(x / ln 2), |r| <= ln(2) / 2 */
-    x = x < -87.3f ? -87.3f : x > 88.7f ? 88.7f : x;
+static inline float exp_fast(float x_in) {
+    /* exp(x) = 2^n e^r, n = round(x / ln 2), |r| <= ln(2) / 2. fmaxf/fminf also map NaN to a bound, so
+     * the conversion to int below is always defined; NaN is given back as NaN at the end. */
+    float x = fminf(fmaxf(x_in, -87.3f), 88.7f);
     /* round to nearest by adding 1.5 * 2^23: stays a vectorisable add, no call to roundf */
     const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
@@ -31,7 +32,7 @@ static inline float exp_fast(float x) {
     memcpy(&bits, &p, sizeof bits);
     bits += (int32_t)n * (1 << 23);
     memcpy(&p, &bits, sizeof p);
-    return p;
+    return x_in != x_in ? x_in : p;
 }
 
 static inline float tanh_fast(float x) {
