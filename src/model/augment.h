@@ -38,7 +38,7 @@
  *             = S = I the map is the orthogonal projection of x onto the row space of Dinv (the
  *             closest a 3-D heart vector can come to the recorded leads). III, aVR, aVL and aVF
  *             are re-derived from the new I and II (Einthoven and Goldberger; the input's are
- *             ignored). Finally each lead loses one contiguous block of `block_ratio` (default
+ *             ignored, and a derived sample is valid where I and II both are). Finally each lead loses one contiguous block of `block_ratio` (default
  *             0.5) of its samples, placed independently per lead.
  *             3KG needs the eight independent leads; a lead that is not recorded enters the
  *             projection as zeros (its output stays invalid) and biases the other leads, so

@@ -69,7 +69,7 @@ typedef struct {
 } SslMasker;
 
 /* N = 4 per-lead masks, c_0 = 16, D = 3, K = 7, k = 2, alpha = 1, eps = 1e-3, momentum 0.1,
- * batch norm eps 1e-5. */
+ * batch norm eps 1e-5: 315,344 parameters, about 130 MFLOP per 12 × 1000 record forward. */
 SslMaskerConfig ssl_masker_config_default(void);
 /* 0 when valid, else -1 with scar_fail() naming the field (prefixed with `what`, e.g. "--masker"). */
 int ssl_masker_config_validate(const SslMaskerConfig *c, const char *what);
