@@ -59,6 +59,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/rng.h"
 #include "data/record.h"
 
 /* Parts of a protocol (MissingProtocol.parts); none set = full. */
@@ -146,6 +147,12 @@ typedef struct {
 
 /* n_samples / patch_len; 0 when patch_len < 1 or n_samples < patch_len. */
 int missing_n_patches(int n_samples, int patch_len);
+
+/* The time-drop draw on its own (the drop_time= rule above, for augmentations that cut blocks
+ * from one lead at a time): drop[0..n) gets 1 on m = round(q × n) of n slots (stochastic
+ * rounding, n − 1 at most) in min(blocks, m, n − m + 1) contiguous blocks, placed uniformly with
+ * at least one kept slot between two blocks. q in [0, 1], 1 <= blocks <= MISSING_MAX_BLOCKS. */
+void missing_draw_time_blocks(int n, double q, int blocks, Rng *rng, uint8_t *drop);
 
 /* Apply protocol p to record number record_index (its position in the dataset or split: what
  * makes random masks reproducible) of n_samples samples cut into patches of patch_len.

@@ -58,11 +58,10 @@ static uint16_t drop_leads(uint16_t leads, double r, Rng *rng) {
     return leads;
 }
 
-/* Mark the dropped patches: m = round(q × n) of them (n − 1 at most) in up to `blocks` contiguous
- * blocks separated by kept patches. Blocks of the chosen lengths are placed uniformly: choosing k
- * distinct slots among the n − m + 1 gaps around the n − m kept patches is a bijection onto the
- * placements of k separated blocks. drop: [n]. */
-static void drop_time(int n, double q, int blocks, Rng *rng, uint8_t *drop) {
+/* Blocks of the chosen lengths are placed uniformly: choosing k distinct slots among the
+ * n − m + 1 gaps around the n − m kept patches is a bijection onto the placements of k separated
+ * blocks. */
+void missing_draw_time_blocks(int n, double q, int blocks, Rng *rng, uint8_t *drop) {
     memset(drop, 0, (size_t)n);
     int m = stochastic_round(q * n, rng);
     if (m > n - 1) m = n - 1;
@@ -209,7 +208,7 @@ int missing_apply_masked(const MissingProtocol *p, const MissingRecord *rec, int
     if (p->parts & MISSING_DROP_TIME) {
         uint8_t *drop = xmalloc((size_t)np);
         part_stream(&rng, p->seed, record_index, STREAM_TIME);
-        drop_time(np, p->drop_time, p->time_blocks, &rng, drop);
+        missing_draw_time_blocks(np, p->drop_time, p->time_blocks, &rng, drop);
         for (int l = 0; l < N_LEADS; l++)
             for (int t = 0; t < np; t++)
                 if (drop[t]) token_mask[(size_t)l * np + t] = 0;
