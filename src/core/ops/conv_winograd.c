@@ -44,9 +44,10 @@ static WinoPlan plan_of(int B, int Cin, int Cout, int L, int Ly, int pad) {
     return p;
 }
 
-/* Scratch per thread: V [A][Cin][ldn], M [A][Cout][ldn], row buffers; dU [A][Cout][Cin] when asked. */
-static size_t thread_scratch(const WinoPlan *p, int with_du) {
-    return (size_t)WG_A * (p->Cin + p->Cout) * p->ldn + (size_t)8 * (p->T + 2) +
+/* Scratch per thread: V [A][Cin][ldn], M [A][Cout][ldn]; for the backward pass also a row buffer
+ * [8 (T + 2)] and dU [A][Cout][Cin] (when the weight gradient is wanted). */
+static size_t thread_scratch(const WinoPlan *p, int backward, int with_du) {
+    return (size_t)WG_A * (p->Cin + p->Cout) * p->ldn + (backward ? (size_t)8 * (p->T + 2) : 0) +
            (with_du ? (size_t)WG_A * p->Cout * p->Cin : 0);
 }
 
@@ -80,60 +81,82 @@ static void filter_grad_transform(const real *du, int Cout, int Cin, real *dw) {
     }
 }
 
-/* One input row x [L] -> V_xi[j] = (B^T d_j)_xi at v + xi*vplane + j, for j < T.
- * buf: [4 (T + 2)] floats. */
-static void input_transform(const real *x, const WinoPlan *p, real *buf, real *v, size_t vplane) {
-    const int T = p->T;
-    real *xp = buf; /* the zero-padded row: xp[pad + i] = x[i] */
-    const int len = WG_M * (T + 1);
-    memset(xp, 0, (size_t)len * sizeof(real));
-    memcpy(xp + p->pad, x, (size_t)p->L * sizeof(real));
+/* V_xi[j] = (B^T d)_xi for one tile d[0..5]. */
+static inline void tile_input(const real *d, real *v, size_t vplane, int j) {
+    const real d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3], d4 = d[4], d5 = d[5];
+    v[j] = 4 * d0 - 5 * d2 + d4;
+    v[vplane + j] = -4 * (d1 + d2) + d3 + d4;
+    v[2 * vplane + j] = 4 * (d1 - d2) - d3 + d4;
+    v[3 * vplane + j] = 2 * (d3 - d1) - d2 + d4;
+    v[4 * vplane + j] = 2 * (d1 - d3) - d2 + d4;
+    v[5 * vplane + j] = 4 * d1 - 5 * d3 + d5;
+}
+
+/* The tiles [*lo, *hi) of a row that lie wholly inside it (tile j reads positions 4j - pad ..
+ * 4j - pad + span - 1 of a row of n values); the others are padded by hand. */
+static void inner_tiles(int T, int pad, int span, int n, int *lo, int *hi) {
+    *lo = (pad + WG_M - 1) / WG_M;
+    *hi = n - span + pad >= 0 ? (n - span + pad) / WG_M + 1 : 0;
+    if (*hi > T) *hi = T;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* One input row x [L] -> V_xi[j] = (B^T d_j)_xi at v + xi*vplane + j, for j < T. */
+static void input_transform(const real *x, const WinoPlan *p, real *v, size_t vplane) {
+    int lo, hi;
+    inner_tiles(p->T, p->pad, WG_A, p->L, &lo, &hi);
 #pragma omp simd
-    for (int j = 0; j < T; j++) {
-        const real *d = xp + WG_M * j;
-        const real d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3], d4 = d[4], d5 = d[5];
-        v[j] = 4 * d0 - 5 * d2 + d4;
-        v[vplane + j] = -4 * (d1 + d2) + d3 + d4;
-        v[2 * vplane + j] = 4 * (d1 - d2) - d3 + d4;
-        v[3 * vplane + j] = 2 * (d3 - d1) - d2 + d4;
-        v[4 * vplane + j] = 2 * (d1 - d3) - d2 + d4;
-        v[5 * vplane + j] = 4 * d1 - 5 * d3 + d5;
+    for (int j = lo; j < hi; j++) tile_input(x + WG_M * j - p->pad, v, vplane, j);
+    for (int j = 0; j < p->T; j++) {
+        if (j == lo) j = hi; /* the edge tiles, with zeros outside the row */
+        if (j >= p->T) break;
+        real d[WG_A];
+        for (int r = 0; r < WG_A; r++) {
+            const int i = WG_M * j - p->pad + r;
+            d[r] = i >= 0 && i < p->L ? x[i] : 0;
+        }
+        tile_input(d, v, vplane, j);
     }
 }
 
-/* One output row: y[4j + i] = (A^T m_j)_i + bias for 4j + i < Ly. buf: [4 T] floats. */
-static void output_transform(const real *m, size_t mplane, const WinoPlan *p, real bias, real *buf, real *y) {
-    const int T = p->T;
-#pragma omp simd
-    for (int j = 0; j < T; j++) {
-        const real m0 = m[j], m1 = m[mplane + j], m2 = m[2 * mplane + j], m3 = m[3 * mplane + j],
-                   m4 = m[4 * mplane + j], m5 = m[5 * mplane + j];
-        const real a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4;
-        buf[WG_M * j] = m0 + a + c;
-        buf[WG_M * j + 1] = b + 2 * d;
-        buf[WG_M * j + 2] = a + 4 * c;
-        buf[WG_M * j + 3] = b + 8 * d + m5;
-    }
-#pragma omp simd
-    for (int t = 0; t < p->Ly; t++) y[t] = buf[t] + bias;
+/* y[0..n) of one tile = (A^T m_j) + bias. */
+static inline void tile_output(const real *m, size_t mplane, int j, real bias, real *y, int n) {
+    const real m0 = m[j], m1 = m[mplane + j], m2 = m[2 * mplane + j], m3 = m[3 * mplane + j],
+               m4 = m[4 * mplane + j], m5 = m[5 * mplane + j];
+    const real a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4;
+    const real out[WG_M] = {m0 + a + c, b + 2 * d, a + 4 * c, b + 8 * d + m5};
+    for (int i = 0; i < n; i++) y[i] = out[i] + bias;
 }
 
-/* One output-gradient row dy [Ly] -> dM_xi[j] = (A dy_j)_xi. buf: [4 T] floats. */
-static void grad_output_transform(const real *dy, const WinoPlan *p, real *buf, real *dm, size_t mplane) {
-    const int T = p->T;
-    memcpy(buf, dy, (size_t)p->Ly * sizeof(real));
-    for (int t = p->Ly; t < WG_M * T; t++) buf[t] = 0;
+/* One output row: y[4j + i] = (A^T m_j)_i + bias for 4j + i < Ly. */
+static void output_transform(const real *m, size_t mplane, const WinoPlan *p, real bias, real *y) {
+    const int full = p->Ly / WG_M;
 #pragma omp simd
-    for (int j = 0; j < T; j++) {
-        const real *d = buf + WG_M * j;
-        const real d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3];
-        const real e = d0 + d2, o = d1 + d3, e4 = d0 + 4 * d2, o8 = 2 * d1 + 8 * d3;
-        dm[j] = d0;
-        dm[mplane + j] = e + o;
-        dm[2 * mplane + j] = e - o;
-        dm[3 * mplane + j] = e4 + o8;
-        dm[4 * mplane + j] = e4 - o8;
-        dm[5 * mplane + j] = d3;
+    for (int j = 0; j < full; j++) tile_output(m, mplane, j, bias, y + WG_M * j, WG_M);
+    if (full < p->T) tile_output(m, mplane, full, bias, y + WG_M * full, p->Ly - WG_M * full);
+}
+
+/* dM_xi[j] = (A d)_xi for one tile of output gradients d[0..3]. */
+static inline void tile_grad_output(const real *d, real *dm, size_t mplane, int j) {
+    const real d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3];
+    const real e = d0 + d2, o = d1 + d3, e4 = d0 + 4 * d2, o8 = 2 * d1 + 8 * d3;
+    dm[j] = d0;
+    dm[mplane + j] = e + o;
+    dm[2 * mplane + j] = e - o;
+    dm[3 * mplane + j] = e4 + o8;
+    dm[4 * mplane + j] = e4 - o8;
+    dm[5 * mplane + j] = d3;
+}
+
+/* One output-gradient row dy [Ly] -> dM_xi[j] = (A dy_j)_xi. */
+static void grad_output_transform(const real *dy, const WinoPlan *p, real *dm, size_t mplane) {
+    const int full = p->Ly / WG_M;
+#pragma omp simd
+    for (int j = 0; j < full; j++) tile_grad_output(dy + WG_M * j, dm, mplane, j);
+    if (full < p->T) {
+        real d[WG_M] = {0};
+        for (int i = 0; i < p->Ly - WG_M * full; i++) d[i] = dy[WG_M * full + i];
+        tile_grad_output(d, dm, mplane, full);
     }
 }
 
@@ -170,7 +193,7 @@ void winograd_conv_forward(Graph *g, const Tensor *x, const Tensor *w, const Ten
     const int B = x->shape[0], Cin = x->shape[1], L = x->shape[2], Cout = y->shape[1], Ly = y->shape[2];
     const WinoPlan p = plan_of(B, Cin, Cout, L, Ly, pad);
     const int nt = engine_threads();
-    const size_t per_thread = thread_scratch(&p, 0);
+    const size_t per_thread = thread_scratch(&p, 0, 0);
     const size_t vplane = (size_t)Cin * p.ldn, mplane = (size_t)Cout * p.ldn;
     ArenaMark mark = arena_mark(g->arena);
     real *scratch = graph_alloc(g, (size_t)nt * per_thread * sizeof(real));
@@ -181,19 +204,18 @@ void winograd_conv_forward(Graph *g, const Tensor *x, const Tensor *w, const Ten
         filter_transform(w->data, Cout, Cin, lo, hi, u);
 #pragma omp barrier
         real *V = scratch + (size_t)omp_get_thread_num() * per_thread, *M = V + (size_t)WG_A * vplane;
-        real *row = M + (size_t)WG_A * mplane;
 #pragma omp for schedule(dynamic, 1)
         for (int ch = 0; ch < p.n_chunks; ch++) {
             const int b0 = ch * p.nb, m = B - b0 < p.nb ? B - b0 : p.nb, N = m * p.T;
             for (int s = 0; s < m; s++)
                 for (int c = 0; c < Cin; c++)
-                    input_transform(x->data + ((size_t)(b0 + s) * Cin + c) * L, &p, row, V + (size_t)c * p.ldn + (size_t)s * p.T, vplane);
+                    input_transform(x->data + ((size_t)(b0 + s) * Cin + c) * L, &p, V + (size_t)c * p.ldn + (size_t)s * p.T, vplane);
             for (int xi = 0; xi < WG_A; xi++) /* M_xi [Cout, N] = U_xi [Cout, Cin] . V_xi [Cin, N] */
                 gemm_serial(0, 0, Cout, N, Cin, 1, u + (size_t)xi * Cout * Cin, Cin, V + xi * vplane, (int)p.ldn, 0,
                             M + xi * mplane, (int)p.ldn);
             for (int s = 0; s < m; s++)
                 for (int c = 0; c < Cout; c++)
-                    output_transform(M + (size_t)c * p.ldn + (size_t)s * p.T, mplane, &p, bias ? bias->data[c] : 0, row,
+                    output_transform(M + (size_t)c * p.ldn + (size_t)s * p.T, mplane, &p, bias ? bias->data[c] : 0,
                                      y->data + ((size_t)(b0 + s) * Cout + c) * Ly);
         }
     }
@@ -205,7 +227,7 @@ void winograd_conv_backward(Graph *g, const Tensor *x, const real *u, int Cout, 
     const int B = x->shape[0], Cin = x->shape[1], L = x->shape[2];
     const WinoPlan p = plan_of(B, Cin, Cout, L, Ly, pad);
     const int nt = engine_threads();
-    const size_t per_thread = thread_scratch(&p, dw != NULL);
+    const size_t per_thread = thread_scratch(&p, 1, dw != NULL);
     const size_t vplane = (size_t)Cin * p.ldn, mplane = (size_t)Cout * p.ldn, W = (size_t)Cout * Cin * 3;
     ArenaMark mark = arena_mark(g->arena);
     real *scratch = graph_alloc(g, (size_t)nt * per_thread * sizeof(real));
@@ -219,11 +241,11 @@ void winograd_conv_backward(Graph *g, const Tensor *x, const real *u, int Cout, 
             const int b0 = ch * p.nb, m = B - b0 < p.nb ? B - b0 : p.nb, N = m * p.T;
             for (int s = 0; s < m; s++)
                 for (int c = 0; c < Cout; c++)
-                    grad_output_transform(dy + ((size_t)(b0 + s) * Cout + c) * Ly, &p, row, dM + (size_t)c * p.ldn + (size_t)s * p.T, mplane);
+                    grad_output_transform(dy + ((size_t)(b0 + s) * Cout + c) * Ly, &p, dM + (size_t)c * p.ldn + (size_t)s * p.T, mplane);
             if (dw) { /* dU_xi [Cout, Cin] = dM_xi . V_xi^T, then this chunk's dw = G^T dU */
                 for (int s = 0; s < m; s++)
                     for (int c = 0; c < Cin; c++)
-                        input_transform(x->data + ((size_t)(b0 + s) * Cin + c) * L, &p, row, V + (size_t)c * p.ldn + (size_t)s * p.T, vplane);
+                        input_transform(x->data + ((size_t)(b0 + s) * Cin + c) * L, &p, V + (size_t)c * p.ldn + (size_t)s * p.T, vplane);
                 for (int xi = 0; xi < WG_A; xi++)
                     gemm_serial(0, 1, Cout, Cin, N, 1, dM + xi * mplane, (int)p.ldn, V + xi * vplane, (int)p.ldn, 0,
                                 dU + (size_t)xi * Cout * Cin, Cin);
