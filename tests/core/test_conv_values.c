@@ -1,6 +1,6 @@
 /* conv1d and conv_transpose1d values against the definition, summed directly in double. The
  * finite-difference checks (test_gradcheck_f64.c) prove that each backward matches its forward;
- * this proves the forward itself, on every path of ops/conv.c: Winograd (kernel 3, stride 1),
+ * this proves the forward itself, on every path of ops/conv.c: Winograd (kernel 3, stride 1 or 2),
  * im2col over chunks of samples, batches split into several chunks, 1 and 2 threads. */
 #include <math.h>
 #include <stdio.h>
@@ -63,7 +63,9 @@ static const ConvCase CASES[] = {
     {2, 3, 4, 2, 3, 1, 2, 1, 1},    /* Winograd, a row shorter than a tile */
     {13, 5, 6, 9, 3, 1, 5, 1, 1},   /* Winograd, padding wider than the kernel */
     {17, 12, 8, 50, 7, 2, 3, 1, 0}, /* a ResNet stem, chunked */
-    {9, 4, 6, 13, 3, 2, 1, 1, 1},   /* stride 2 */
+    {9, 4, 6, 13, 3, 2, 1, 1, 1},   /* stride 2 (split by phase) */
+    {20, 5, 7, 16, 3, 2, 0, 1, 0},  /* stride 2, no padding, several chunks */
+    {3, 4, 3, 3, 3, 2, 2, 1, 1},    /* stride 2, a row shorter than a tile */
     {11, 6, 5, 10, 1, 2, 0, 1, 0},  /* a 1x1 downsample */
     {4, 3, 4, 12, 3, 1, 2, 2, 1},   /* dilated */
     {5, 2, 3, 9, 4, 3, 1, 1, 1},    /* stride 3, even kernel */

@@ -224,9 +224,9 @@ static void convolution(void **state) {
         InSpec t[3] = {{3, {3, 2, 6}, 1, 0, 0}, {3, {2, 4, 3}, 1, 0, 0}, {1, {4}, 1, 0, 0}};
         CHECK("conv_transpose1d", 3, t, b_convt);
     }
-    /* A batch that conv1d splits into chunks of several samples, the last one short. */
+    /* A batch that conv1d's im2col path splits into chunks of several samples, the last one short. */
     g_stride = 2, g_pad = 1, g_dil = 1;
-    InSpec cb[3] = {{3, {13, 2, 9}, 1, 0, 0}, {3, {3, 2, 3}, 1, 0, 0}, {1, {3}, 1, 0, 0}};
+    InSpec cb[3] = {{3, {13, 2, 9}, 1, 0, 0}, {3, {3, 2, 4}, 1, 0, 0}, {1, {3}, 1, 0, 0}};
     CHECK("conv1d, chunked batch", 3, cb, b_conv);
     /* Kernel 3, stride 1 (the Winograd path): lengths that are and are not whole tiles, paddings
      * 0 to 2, a chunked batch. */
@@ -235,6 +235,13 @@ static void convolution(void **state) {
         g_stride = 1, g_pad = wino[k][2], g_dil = 1;
         InSpec cw[3] = {{3, {wino[k][0], 3, wino[k][1]}, 1, 0, 0}, {3, {4, 3, 3}, 1, 0, 0}, {1, {4}, 1, 0, 0}};
         CHECK(wino[k][3] ? "conv1d k3 s1" : "conv1d k3 s1, no bias", wino[k][3] ? 3 : 2, cw, wino[k][3] ? b_conv : b_conv_nobias);
+    }
+    /* Kernel 3, stride 2 (split by phase): even and odd lengths, paddings 0 to 2, a chunked batch. */
+    const int wino2[4][4] = {{3, 12, 1, 1}, {2, 11, 0, 0}, {13, 9, 2, 1}, {3, 4, 1, 1}}; /* B, L, pad, bias */
+    for (int k = 0; k < 4; k++) {
+        g_stride = 2, g_pad = wino2[k][2], g_dil = 1;
+        InSpec cw[3] = {{3, {wino2[k][0], 3, wino2[k][1]}, 1, 0, 0}, {3, {4, 3, 3}, 1, 0, 0}, {1, {4}, 1, 0, 0}};
+        CHECK(wino2[k][3] ? "conv1d k3 s2" : "conv1d k3 s2, no bias", wino2[k][3] ? 3 : 2, cw, wino2[k][3] ? b_conv : b_conv_nobias);
     }
     InSpec p[1] = {{3, {2, 3, 10}, 1, 0, 0}};
     CHECK("avgpool1d", 1, p, b_avgpool);

@@ -80,7 +80,8 @@ static void col2im_add(const real *col, size_t ldcol, int C, const ConvGeom *g, 
  * path, the transformed filter the forward pass leaves for the backward pass. */
 typedef struct {
     Graph *g;
-    real *wino_u; /* [WINOGRAD_ALPHA, Cout, Cin] or NULL */
+    real *wino_u;    /* [WINOGRAD_PLANES, Cout, Cin] or NULL */
+    int wino_stride; /* 1 or 2 when wino_u */
 } ConvSaved;
 
 static ConvGeom geom_of(const Node *n, int narrow_len) {
@@ -107,7 +108,7 @@ static void conv_forward(Node *n) {
     const Tensor *x = n->in[0], *w = n->in[1], *bias = n->n_in > 2 ? n->in[2] : NULL;
     const ConvSaved *sv = n->saved;
     if (sv->wino_u) {
-        winograd_conv_forward(sv->g, x, w, bias, n->out, n->iarg[5], sv->wino_u);
+        (sv->wino_stride == 1 ? winograd_conv_forward : winograd_s2_conv_forward)(sv->g, x, w, bias, n->out, n->iarg[5], sv->wino_u);
         return;
     }
     const int B = n->iarg[0], Cin = n->iarg[1], Cout = n->iarg[2], K = n->iarg[3];
@@ -164,9 +165,9 @@ static void conv_backward(Graph *g, Node *n) {
     real *dw = w->requires_grad ? tensor_grad(g, w) : NULL;
     if (bias && bias->requires_grad) bias_backward(g, bias, dy, B, Cout, Ly);
     if (!dx && !dw) return;
-    const real *wino_u = ((const ConvSaved *)n->saved)->wino_u;
-    if (wino_u) {
-        winograd_conv_backward(g, x, wino_u, Cout, Ly, dy, n->iarg[5], dx, dw);
+    const ConvSaved *sv = n->saved;
+    if (sv->wino_u) {
+        (sv->wino_stride == 1 ? winograd_conv_backward : winograd_s2_conv_backward)(g, x, sv->wino_u, Cout, Ly, dy, n->iarg[5], dx, dw);
         return;
     }
     const int nb = chunk_samples(B, CK, Ly), n_chunks = (B + nb - 1) / nb, nt = engine_threads();
@@ -297,8 +298,9 @@ static Tensor *conv_common(Graph *g, Tensor *x, Tensor *w, Tensor *bias, int str
     }
     ConvSaved *sv = graph_alloc(g, sizeof *sv);
     sv->g = g;
-    sv->wino_u = !transposed && winograd_applies(K, stride, dil)
-                     ? graph_alloc(g, (size_t)WINOGRAD_ALPHA * Cout * Cin * sizeof(real)) : NULL;
+    const int wino = !transposed && (winograd_applies(K, stride, dil) || winograd_s2_applies(K, stride, dil));
+    sv->wino_u = wino ? graph_alloc(g, (size_t)WINOGRAD_PLANES * Cout * Cin * sizeof(real)) : NULL;
+    sv->wino_stride = stride;
     Node args = {.iarg = {B, Cin, Cout, K, stride, pad, dil, wide}, .saved = sv};
     Tensor *in[3] = {x, w, bias};
     int shape[3] = {B, Cout, Ly};

@@ -1,5 +1,7 @@
-/* Winograd's minimal filtering F(4, 3) for conv1d with kernel 3, stride 1 and dilation 1 (the
- * bulk of a ResNet's convolutions), used by ops/conv.c. Internal to the ops.
+/* Winograd's minimal filtering for conv1d with kernel 3 and dilation 1, used by ops/conv.c
+ * (internal to the ops): F(4, 3) for stride 1, the bulk of a ResNet's convolutions
+ * (conv_winograd.c), and for stride 2 a split by phase with F(4, 2) on the outer taps
+ * (conv_winograd_s2.c, described there).
  *
  * Four outputs of a 3-tap filter g over a 6-sample tile d need 6 products instead of 12:
  *   y = A^T [(G g) . (B^T d)]
@@ -13,9 +15,12 @@
 #include "core/graph.h"
 
 #define WINOGRAD_ALPHA 6 /* tile length = transform components */
+/* The transformed filter both variants keep for the backward pass: [WINOGRAD_PLANES, Cout, Cin]. */
+#define WINOGRAD_PLANES 6
 
-/* The geometries it handles. */
+/* The geometries they handle. */
 static inline int winograd_applies(int K, int stride, int dilation) { return K == 3 && stride == 1 && dilation == 1; }
+static inline int winograd_s2_applies(int K, int stride, int dilation) { return K == 3 && stride == 2 && dilation == 1; }
 
 /* x: [B, Cin, L], w: [Cout, Cin, 3], bias: [Cout] or NULL, y: [B, Cout, L + 2 pad - 2] (written).
  * u: [WINOGRAD_ALPHA, Cout, Cin], the transformed filter, written for the backward pass. */
@@ -24,5 +29,10 @@ void winograd_conv_forward(Graph *g, const Tensor *x, const Tensor *w, const Ten
  * u as written by the forward pass. */
 void winograd_conv_backward(Graph *g, const Tensor *x, const real *u, int Cout, int Ly, const real *dy, int pad,
                             real *dx, real *dw);
+
+/* The same for stride 2: y [B, Cout, (L + 2 pad - 3) / 2 + 1]. */
+void winograd_s2_conv_forward(Graph *g, const Tensor *x, const Tensor *w, const Tensor *bias, Tensor *y, int pad, real *u);
+void winograd_s2_conv_backward(Graph *g, const Tensor *x, const real *u, int Cout, int Ly, const real *dy, int pad,
+                               real *dx, real *dw);
 
 #endif
