@@ -195,13 +195,12 @@ static void conv_backward(Graph *g, Node *n) {
             }
         }
     }
-    if (dw) { /* chunk partials added in chunk order: the same bits whichever thread ran a chunk */
-        const int64_t W = w->numel;
-#pragma omp parallel for schedule(static) num_threads(nt) if (W > PAR_MIN_ELEMS)
-        for (int64_t i = 0; i < W; i++) {
-            real s = dw[i];
-            for (int ch = 0; ch < n_chunks; ch++) s += dw_part[(size_t)ch * W + i];
-            dw[i] = s;
+    if (dw) {
+#pragma omp parallel num_threads(nt) if (w->numel > PAR_MIN_ELEMS)
+        {
+            int64_t lo, hi;
+            thread_share(w->numel, &lo, &hi);
+            add_chunk_partials(dw, dw_part, n_chunks, (size_t)w->numel, (size_t)lo, (size_t)hi);
         }
     }
     arena_reset_to(g->arena, mark);

@@ -44,11 +44,10 @@ static WinoPlan plan_of(int B, int Cin, int Cout, int L, int Ly, int pad) {
     return p;
 }
 
-/* Scratch per thread: V [A][Cin][ldn], M [A][Cout][ldn]; for the backward pass also a row buffer
- * [8 (T + 2)] and dU [A][Cout][Cin] (when the weight gradient is wanted). */
-static size_t thread_scratch(const WinoPlan *p, int backward, int with_du) {
-    return (size_t)WG_A * (p->Cin + p->Cout) * p->ldn + (backward ? (size_t)8 * (p->T + 2) : 0) +
-           (with_du ? (size_t)WG_A * p->Cout * p->Cin : 0);
+/* Scratch per thread: V [A][Cin][ldn], M [A][Cout][ldn], and dU [A][Cout][Cin] when the weight
+ * gradient is wanted. */
+static size_t thread_scratch(const WinoPlan *p, int with_du) {
+    return (size_t)WG_A * (p->Cin + p->Cout) * p->ldn + (with_du ? (size_t)WG_A * p->Cout * p->Cin : 0);
 }
 
 /* u [A][Cout][Cin] = G w for the filters of output channels [lo, hi). */
@@ -160,40 +159,62 @@ static void grad_output_transform(const real *dy, const WinoPlan *p, real *dm, s
     }
 }
 
-/* One input-gradient row: dx[i] += (B dV_j) put back at padded positions 4j .. 4j+5.
- * buf: [8 (T + 2)] floats. */
-static void grad_input_transform(const real *dv, size_t vplane, const WinoPlan *p, real *buf, real *dx) {
-    const int T = p->T;
-    real *dxp = buf;                       /* [4 (T + 1)] padded row of gradients */
-    real *tail = buf + WG_M * (T + 1);     /* [2 (T + 1)]: what tile j adds to tile j+1's first two */
-    tail[0] = tail[1] = 0;
-#pragma omp simd
-    for (int j = 0; j < T; j++) {
+/* The gradient of the 4 padded positions 4j .. 4j+3 (j <= T): positions 0-3 of tile j plus
+ * positions 4-5 of tile j-1 (tiles overlap by two), from dV = U^T dM:
+ *   (B dv)_0 = 4 v0                          (B dv)_3 = v1 - v2 + 2 (v3 - v4) - 5 v5
+ *   (B dv)_1 = 4 (v2 - v1 + v5) + 2 (v4 - v3) (B dv)_4 = v0 + v1 + v2 + v3 + v4
+ *   (B dv)_2 = -5 v0 - 4 (v1 + v2) - v3 - v4  (B dv)_5 = v5 */
+static inline void tile_grad_input(const real *dv, size_t vplane, int j, int T, real out[WG_M]) {
+    out[0] = out[1] = out[2] = out[3] = 0;
+    if (j < T) {
         const real v0 = dv[j], v1 = dv[vplane + j], v2 = dv[2 * vplane + j], v3 = dv[3 * vplane + j],
                    v4 = dv[4 * vplane + j], v5 = dv[5 * vplane + j];
-        dxp[WG_M * j] = 4 * v0;
-        dxp[WG_M * j + 1] = 4 * (v2 - v1 + v5) + 2 * (v4 - v3);
-        dxp[WG_M * j + 2] = -5 * v0 - 4 * (v1 + v2) - v3 - v4;
-        dxp[WG_M * j + 3] = v1 - v2 + 2 * (v3 - v4) - 5 * v5;
-        tail[2 * (j + 1)] = v0 + v1 + v2 + v3 + v4;
-        tail[2 * (j + 1) + 1] = v5;
+        out[0] = 4 * v0;
+        out[1] = 4 * (v2 - v1 + v5) + 2 * (v4 - v3);
+        out[2] = -5 * v0 - 4 * (v1 + v2) - v3 - v4;
+        out[3] = v1 - v2 + 2 * (v3 - v4) - 5 * v5;
     }
-    dxp[WG_M * T] = dxp[WG_M * T + 1] = dxp[WG_M * T + 2] = dxp[WG_M * T + 3] = 0;
-    for (int j = 0; j <= T; j++) {
-        dxp[WG_M * j] += tail[2 * j];
-        dxp[WG_M * j + 1] += tail[2 * j + 1];
+    if (j > 0) {
+        const int k = j - 1;
+        out[0] += dv[k] + dv[vplane + k] + dv[2 * vplane + k] + dv[3 * vplane + k] + dv[4 * vplane + k];
+        out[1] += dv[5 * vplane + k];
     }
-    const int pad = p->pad, len = WG_M * (T + 1);
-    const int n = p->L < len - pad ? p->L : len - pad; /* inputs beyond the last tile get nothing */
+}
+
+/* One input-gradient row: dx[4j + q - pad] += the gradient of padded position 4j + q. */
+static void grad_input_transform(const real *dv, size_t vplane, const WinoPlan *p, real *dx) {
+    const int T = p->T, pad = p->pad;
+    int lo, hi; /* position blocks j whose 4 positions all lie inside the row */
+    inner_tiles(T + 1, pad, WG_M, p->L, &lo, &hi);
+    if (lo == 0 && hi > 0) lo = 1; /* block 0 has no tile before it: done by hand */
+    if (hi > T) hi = T;            /* block T has no tile of its own: done by hand */
+    if (lo > hi) lo = hi;
 #pragma omp simd
-    for (int i = 0; i < n; i++) dx[i] += dxp[pad + i];
+    for (int j = lo; j < hi; j++) {
+        const real *a = dv + j, *b = dv + j - 1;
+        real *d = dx + WG_M * j - pad;
+        d[0] += 4 * a[0] + b[0] + b[vplane] + b[2 * vplane] + b[3 * vplane] + b[4 * vplane];
+        d[1] += 4 * (a[2 * vplane] - a[vplane] + a[5 * vplane]) + 2 * (a[4 * vplane] - a[3 * vplane]) + b[5 * vplane];
+        d[2] += -5 * a[0] - 4 * (a[vplane] + a[2 * vplane]) - a[3 * vplane] - a[4 * vplane];
+        d[3] += a[vplane] - a[2 * vplane] + 2 * (a[3 * vplane] - a[4 * vplane]) - 5 * a[5 * vplane];
+    }
+    for (int j = 0; j <= T; j++) {
+        if (j == lo) j = hi;
+        if (j > T) break;
+        real g[WG_M];
+        tile_grad_input(dv, vplane, j, T, g);
+        for (int q = 0; q < WG_M; q++) {
+            const int i = WG_M * j + q - pad;
+            if (i >= 0 && i < p->L) dx[i] += g[q];
+        }
+    }
 }
 
 void winograd_conv_forward(Graph *g, const Tensor *x, const Tensor *w, const Tensor *bias, Tensor *y, int pad, real *u) {
     const int B = x->shape[0], Cin = x->shape[1], L = x->shape[2], Cout = y->shape[1], Ly = y->shape[2];
     const WinoPlan p = plan_of(B, Cin, Cout, L, Ly, pad);
     const int nt = engine_threads();
-    const size_t per_thread = thread_scratch(&p, 0, 0);
+    const size_t per_thread = thread_scratch(&p, 0);
     const size_t vplane = (size_t)Cin * p.ldn, mplane = (size_t)Cout * p.ldn;
     ArenaMark mark = arena_mark(g->arena);
     real *scratch = graph_alloc(g, (size_t)nt * per_thread * sizeof(real));
@@ -227,7 +248,7 @@ void winograd_conv_backward(Graph *g, const Tensor *x, const real *u, int Cout, 
     const int B = x->shape[0], Cin = x->shape[1], L = x->shape[2];
     const WinoPlan p = plan_of(B, Cin, Cout, L, Ly, pad);
     const int nt = engine_threads();
-    const size_t per_thread = thread_scratch(&p, 1, dw != NULL);
+    const size_t per_thread = thread_scratch(&p, dw != NULL);
     const size_t vplane = (size_t)Cin * p.ldn, mplane = (size_t)Cout * p.ldn, W = (size_t)Cout * Cin * 3;
     ArenaMark mark = arena_mark(g->arena);
     real *scratch = graph_alloc(g, (size_t)nt * per_thread * sizeof(real));
@@ -235,7 +256,7 @@ void winograd_conv_backward(Graph *g, const Tensor *x, const real *u, int Cout, 
 #pragma omp parallel num_threads(nt)
     {
         real *V = scratch + (size_t)omp_get_thread_num() * per_thread, *dM = V + (size_t)WG_A * vplane;
-        real *row = dM + (size_t)WG_A * mplane, *dU = row + (size_t)8 * (p.T + 2);
+        real *dU = dM + (size_t)WG_A * mplane;
 #pragma omp for schedule(dynamic, 1)
         for (int ch = 0; ch < p.n_chunks; ch++) {
             const int b0 = ch * p.nb, m = B - b0 < p.nb ? B - b0 : p.nb, N = m * p.T;
@@ -257,17 +278,13 @@ void winograd_conv_backward(Graph *g, const Tensor *x, const real *u, int Cout, 
                                 V + xi * vplane, (int)p.ldn);
                 for (int s = 0; s < m; s++)
                     for (int c = 0; c < Cin; c++)
-                        grad_input_transform(V + (size_t)c * p.ldn + (size_t)s * p.T, vplane, &p, row,
-                                             dx + ((size_t)(b0 + s) * Cin + c) * L);
+                        grad_input_transform(V + (size_t)c * p.ldn + (size_t)s * p.T, vplane, &p, dx + ((size_t)(b0 + s) * Cin + c) * L);
             }
         }
-        if (dw) { /* chunk partials added in chunk order: the same bits whichever thread ran a chunk */
-#pragma omp for schedule(static)
-            for (size_t i = 0; i < W; i++) {
-                real s = dw[i];
-                for (int ch = 0; ch < p.n_chunks; ch++) s += dw_part[(size_t)ch * W + i];
-                dw[i] = s;
-            }
+        if (dw) { /* after the loop's barrier: every chunk's partial is there */
+            int64_t lo, hi;
+            thread_share((int64_t)W, &lo, &hi);
+            add_chunk_partials(dw, dw_part, p.n_chunks, W, (size_t)lo, (size_t)hi);
         }
     }
     arena_reset_to(g->arena, mark);

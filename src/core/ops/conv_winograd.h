@@ -18,6 +18,17 @@
 /* The transformed filter both variants keep for the backward pass: [WINOGRAD_PLANES, Cout, Cin]. */
 #define WINOGRAD_PLANES 6
 
+/* dw[i] += part[0][i] + part[1][i] + ... (chunk order) for i in [lo, hi); part: [n_chunks][W].
+ * The conv paths sum their weight gradient per chunk of samples and add the chunks with this:
+ * the same bits whichever thread computed which chunk. */
+static inline void add_chunk_partials(real *dw, const real *part, int n_chunks, size_t W, size_t lo, size_t hi) {
+    for (int ch = 0; ch < n_chunks; ch++) {
+        const real *pc = part + (size_t)ch * W;
+#pragma omp simd
+        for (size_t i = lo; i < hi; i++) dw[i] += pc[i];
+    }
+}
+
 /* The geometries they handle. */
 static inline int winograd_applies(int K, int stride, int dilation) { return K == 3 && stride == 1 && dilation == 1; }
 static inline int winograd_s2_applies(int K, int stride, int dilation) { return K == 3 && stride == 2 && dilation == 1; }

@@ -268,13 +268,11 @@ void winograd_s2_conv_backward(Graph *g, const Tensor *x, const real *u, int Cou
                                              &p, row, dx + ((size_t)(b0 + s) * Cin + c) * L);
             }
         }
-        if (dw) { /* chunk partials added in chunk order */
-#pragma omp for schedule(static)
-            for (size_t i = 0; i < W; i++) {
-                real s = dw[i];
-                for (int ch = 0; ch < p.n_chunks; ch++) s += dw_part[(size_t)ch * W + i];
-                dw[i] = s;
-            }
+        if (dw) {
+#pragma omp barrier
+            int64_t lo, hi;
+            thread_share((int64_t)W, &lo, &hi);
+            add_chunk_partials(dw, dw_part, p.n_chunks, W, (size_t)lo, (size_t)hi);
         }
     }
     arena_reset_to(g->arena, mark);
