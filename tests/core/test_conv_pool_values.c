@@ -1,7 +1,8 @@
-/* conv1d and conv_transpose1d values against the definition, summed directly in double. The
+/* conv1d, conv_transpose1d and pooling values against the definitions, computed directly. The
  * finite-difference checks (test_gradcheck_f64.c) prove that each backward matches its forward;
- * this proves the forward itself, on every path of ops/conv.c: Winograd (kernel 3, stride 1 or 2),
- * im2col over chunks of samples, batches split into several chunks, 1 and 2 threads. */
+ * this proves the forwards themselves, on every path of ops/conv.c: Winograd (kernel 3, stride 1
+ * or 2), im2col over chunks of samples, batches split into several chunks, 1 and 2 threads; and
+ * for max pooling, windows inside the row and at its edges, ties and the gradient's routing. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,10 +101,52 @@ static void conv_transpose1d_matches_definition(void **state) {
     }
 }
 
+/* Max and average pooling against the definition: max over the window's positions inside the
+ * row (padding ignored), the first maximum on ties; average with padding counted as zeros. The
+ * max-pool gradient goes to that first maximum. */
+static void pooling_matches_definition(void **state) {
+    (void)state;
+    const int geoms[5][4] = {{3, 2, 1, 11}, {3, 2, 1, 250}, {2, 2, 0, 9}, {5, 3, 2, 17}, {3, 1, 1, 6}}; /* k, s, p, L */
+    Rng rng;
+    rng_seed(&rng, 13, 0);
+    for (int gi = 0; gi < 5; gi++) {
+        const int k = geoms[gi][0], s = geoms[gi][1], p = geoms[gi][2], L = geoms[gi][3], R = 6;
+        Graph *g = graph_new(1 << 20);
+        Tensor *x = tensor_new(g, SHAPE(2, 3, L));
+        for (int64_t i = 0; i < x->numel; i++) x->data[i] = (real)(rng_below(&rng, 5)) - 2; /* many ties */
+        x->requires_grad = 1;
+        Tensor *mx = op_maxpool1d(g, x, k, s, p), *av = op_avgpool1d(g, x, k, s, p);
+        const int Lo = mx->shape[2];
+        assert_int_equal(Lo, (L + 2 * p - k) / s + 1);
+        real *up = calloc((size_t)mx->numel, sizeof(real));
+        double *expect_dx = calloc((size_t)x->numel, sizeof(double));
+        for (int r = 0; r < R; r++)
+            for (int t = 0; t < Lo; t++) {
+                const real *row = x->data + (size_t)r * L;
+                int best = -1;
+                double sum = 0;
+                for (int j = t * s - p; j < t * s - p + k; j++) {
+                    if (j < 0 || j >= L) continue;
+                    sum += row[j];
+                    if (best < 0 || row[j] > row[best]) best = j;
+                }
+                assert_float_equal(mx->data[(size_t)r * Lo + t], row[best], 0);
+                assert_float_equal(av->data[(size_t)r * Lo + t], sum / k, 1e-6);
+                up[(size_t)r * Lo + t] = (real)(1 + t % 7);
+                expect_dx[(size_t)r * L + best] += 1 + t % 7;
+            }
+        graph_backward_from(g, mx, up);
+        for (int64_t i = 0; i < x->numel; i++) assert_float_equal(x->grad[i], expect_dx[i], 0);
+        free(up), free(expect_dx);
+        graph_free(g);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(conv1d_matches_definition),
         cmocka_unit_test(conv_transpose1d_matches_definition),
+        cmocka_unit_test(pooling_matches_definition),
     };
-    return cmocka_run_group_tests_name("convolution values", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("convolution and pooling values", tests, NULL, NULL);
 }
