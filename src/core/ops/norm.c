@@ -108,7 +108,7 @@ typedef struct {
 
 typedef struct {
     real *mean, *rstd;   /* [C] the statistics used (batch or running) */
-    double *part;        /* [2][B][C] per-sample sums */
+    double *part;        /* [B][C][2] per-sample sums (forward), [2][B][C] (backward) */
 } BatchNormSaved;
 
 static void batchnorm_dims(const Tensor *x, int *B, int *C, int *L) {
@@ -117,30 +117,21 @@ static void batchnorm_dims(const Tensor *x, int *B, int *C, int *L) {
     *L = x->ndim == 3 ? x->shape[2] : 1;
 }
 
-/* part[i][c] = sum_l f(x[i, c, l]) for the sample's channels; f(v) = v or (v - m[c])^2. */
-static void sample_sums(const real *x, int C, int L, const real *m, double *part) {
+/* part[i][c] = (sum_l (x - shift[c]), sum_l (x - shift[c])^2) over one sample's channels. Sums
+ * of values shifted by one of the channel's own values (its first) keep the one-pass variance
+ * E[(x - k)^2] - E[x - k]^2 free of cancellation when the mean is large against the spread. */
+static void sample_sums(const real *x, int C, int L, const real *x0, double *part) {
     for (int c = 0; c < C; c++) {
-        const real *r = x + (int64_t)c * L;
-        real s = 0;
-        if (!m) {
-#pragma omp simd reduction(+ : s)
-            for (int l = 0; l < L; l++) s += r[l];
-        } else {
-            const real mc = m[c];
-#pragma omp simd reduction(+ : s)
-            for (int l = 0; l < L; l++) s += (r[l] - mc) * (r[l] - mc);
+        const real *r = x + (int64_t)c * L, k = x0[(int64_t)c * L]; /* shift: sample 0's first value */
+        real s1 = 0, s2 = 0;
+#pragma omp simd reduction(+ : s1, s2)
+        for (int l = 0; l < L; l++) {
+            const real d = r[l] - k;
+            s1 += d;
+            s2 += d * d;
         }
-        part[c] = s;
-    }
-}
-
-/* out[c] = sum_i part[i][c] / cnt, in sample order. */
-static void reduce_samples(const double *part, int B, int C, double cnt, real *out) {
-#pragma omp for schedule(static)
-    for (int c = 0; c < C; c++) {
-        double s = 0;
-        for (int i = 0; i < B; i++) s += part[(int64_t)i * C + c];
-        out[c] = (real)(s / cnt);
+        part[2 * c] = s1;
+        part[2 * c + 1] = s2;
     }
 }
 
@@ -160,14 +151,17 @@ static void batchnorm_forward(Node *n) {
     {
         if (training) {
 #pragma omp for schedule(dynamic, 1)
-            for (int i = 0; i < B; i++) sample_sums(x->data + i * sample, C, L, NULL, part + (int64_t)i * C);
-            reduce_samples(part, B, C, (double)cnt, mean);
-#pragma omp for schedule(dynamic, 1)
-            for (int i = 0; i < B; i++) sample_sums(x->data + i * sample, C, L, mean, part + (int64_t)i * C);
-            reduce_samples(part, B, C, (double)cnt, rstd); /* the biased variance, for now */
+            for (int i = 0; i < B; i++) sample_sums(x->data + i * sample, C, L, x->data, part + (int64_t)i * 2 * C);
 #pragma omp for schedule(static)
             for (int c = 0; c < C; c++) {
-                const real var = rstd[c];
+                double s1 = 0, s2 = 0; /* in sample order: the same bits for any thread count */
+                for (int i = 0; i < B; i++) {
+                    s1 += part[((int64_t)i * C + c) * 2];
+                    s2 += part[((int64_t)i * C + c) * 2 + 1];
+                }
+                const double m1 = s1 / (double)cnt, v = s2 / (double)cnt - m1 * m1;
+                const real var = (real)(v > 0 ? v : 0);
+                mean[c] = x->data[(int64_t)c * L] + (real)m1;
                 if (rs->running_mean) {
                     rs->running_mean[c] = (1 - momentum) * rs->running_mean[c] + momentum * mean[c];
                     rs->running_var[c] = (1 - momentum) * rs->running_var[c] +
@@ -206,8 +200,9 @@ static void batchnorm_backward(Graph *g, Node *n) {
     const int64_t sample = (int64_t)C * L;
     real *dx = x->requires_grad ? tensor_grad(g, x) : NULL;
     real *dw = w->requires_grad ? tensor_grad(g, w) : NULL, *db = b->requires_grad ? tensor_grad(g, b) : NULL;
-    real *k_mean = graph_alloc(g, 2 * (size_t)C * sizeof(real)), *k_x = k_mean + C;
-#pragma omp parallel if (B * sample > PAR_MIN_ELEMS)
+    const int nt = engine_threads();
+    real *coef = graph_alloc(g, (size_t)nt * 2 * C * sizeof(real)); /* per thread: k_mean [C], k_x [C] */
+#pragma omp parallel num_threads(nt) if (B * sample > PAR_MIN_ELEMS)
     {
 #pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < B; i++)
@@ -223,7 +218,9 @@ static void batchnorm_backward(Graph *g, Node *n) {
                 part_dy[(int64_t)i * C + c] = a;
                 part_dyx[(int64_t)i * C + c] = e;
             }
-#pragma omp for schedule(static)
+        /* Every thread adds up the per-sample sums itself (in sample order: the same bits on every
+         * thread), so the input gradient needs no second barrier; thread 0 adds dw and db. */
+        real *k_mean = coef + (size_t)omp_get_thread_num() * 2 * C, *k_x = k_mean + C;
         for (int c = 0; c < C; c++) {
             double sum_dy = 0, sum_dyx = 0;
             for (int i = 0; i < B; i++) {
@@ -231,8 +228,10 @@ static void batchnorm_backward(Graph *g, Node *n) {
                 sum_dyx += part_dyx[(int64_t)i * C + c];
             }
             const real sum_dy_xhat = (real)sum_dyx * rstd[c];
-            if (dw) dw[c] += sum_dy_xhat;
-            if (db) db[c] += (real)sum_dy;
+            if (omp_get_thread_num() == 0) {
+                if (dw) dw[c] += sum_dy_xhat;
+                if (db) db[c] += (real)sum_dy;
+            }
             /* training: dx = w s (dy - mean(dy) - xhat mean(dy xhat)); evaluation: dx = w s dy */
             k_mean[c] = training ? (real)sum_dy / cnt : 0;
             k_x[c] = training ? sum_dy_xhat / cnt * rstd[c] : 0;
