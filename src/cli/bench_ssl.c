@@ -90,7 +90,9 @@ static void usage(FILE *f) {
             "  --steps N        timed steps (5)            --warmup N   untimed steps first (1)\n"
             "  --threads N      only this thread count (both sides; default 1 and 2)\n"
             "  --rounds N       repeat the measurements, keep each setting's best (1)\n"
-            "  --no-torch       skip the PyTorch side\n");
+            "  --no-torch       skip the PyTorch side\n\n"
+            "OMP_WAIT_POLICY (unset, active, passive) applies to both sides; on a machine busy with other\n"
+            "work, passive keeps idle threads from spinning against the busy ones.\n");
 }
 
 typedef struct {
@@ -212,6 +214,10 @@ int bench_ssl(int argc, char **argv) {
     printf("SSL step benchmark: ResNet-18 (1-D, width %d), batch %d x 2 views, %d leads x %d samples, "
            "projection %d%s; %d timed steps after %d\n",
            a.width, a.batch, a.leads, a.length, a.proj, a.head_bn ? " (BN head)" : "", a.steps, a.warmup);
+    /* Both sides use libgomp, whose idle threads spin before they sleep: on a machine busy with
+     * other work that costs a scheduler slice per parallel region. The setting goes to both. */
+    const char *wait = getenv("OMP_WAIT_POLICY");
+    printf("OMP_WAIT_POLICY=%s (both sides)%s\n", wait ? wait : "unset", wait ? "" : "; on a shared machine, passive helps 2 threads");
     double scar_ms[2] = {-1, -1}, torch_ms[2] = {-1, -1}, torch_rss = 0;
     float loss = 0;
     for (int r = 0; r < rounds; r++)
