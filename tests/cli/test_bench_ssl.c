@@ -33,7 +33,7 @@ static void one_thread_count_and_plain_head(void **state) {
     int rc = scar(&out, "--no-torch --batch 3 --length 40 --width 4 --proj 8 --steps 1 --warmup 0 --threads 1 --no-head-bn");
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "| scar ms/step, 1 thread (median of 1) |"));
-    assert_null(strstr(out, "2 threads"));
+    assert_null(strstr(out, "scar ms/step, 2 threads"));
     assert_null(strstr(out, "(BN head)"));
     free(out);
 }

@@ -13,8 +13,10 @@
  * handed to threads dynamically (a busy core does not hold up the step); each chunk's weight
  * gradient goes to its own buffer and the buffers are added in chunk order, so the bits do not
  * depend on which thread ran which chunk. Scratch (columns, partial gradients) is taken from the
- * graph's arena and given back when the op is done. Kernel-3, stride-1, undilated convolutions
- * take Winograd's F(4, 3) instead (ops/conv_winograd.c): half the multiply-adds. */
+ * graph's arena and given back when the op is done.
+ *
+ * Undilated kernel-3 convolutions take Winograd's minimal filtering instead (ops/conv_winograd.c,
+ * ops/conv_winograd_s2.c): half the multiply-adds at stride 1, three quarters at stride 2. */
 #include <string.h>
 
 #include "core/gemm.h"
