@@ -16,6 +16,7 @@ static const Bench BENCHES[] = {
     {"engine", "one transformer training step against the same step in PyTorch", bench_engine},
     {"data", "records/s packing 500 Hz WFDB to 100 Hz; ms per shuffled batch of 256", bench_data},
     {"synth", "records/s generating the synthetic corpus (10 s, 100 Hz, 12 leads)", bench_synth},
+    {"ssl", "one SimCLR step of the 1-D ResNet-18 against the same step in PyTorch", bench_ssl},
     {NULL, NULL, NULL},
 };
 

@@ -24,6 +24,7 @@ int bench_data(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_synth_compare(int argc, char **argv);
 int bench_synth(int argc, char **argv);
+int bench_ssl(int argc, char **argv);
 
 
 /* Print "scar <cmd>: <message>" for the last recorded error and return the failure status. */

@@ -37,15 +37,18 @@ void adamw_free(AdamW *opt) {
 void adamw_step_subset(AdamW *opt, ParamStore *ps, double lr, const uint8_t *active) {
     opt->step++;
     const real b1 = (real)opt->beta1, b2 = (real)opt->beta2, eps = (real)opt->eps;
+    /* One parallel region for all tensors and no barrier between them (each element's update is
+     * independent): waking threads once per tensor costs more than small tensors' updates. */
+#pragma omp parallel if (ps->total > PAR_MIN_ELEMS)
     for (int i = 0; i < ps->n; i++) {
         if (!ps->trainable[i] || (active && !active[i])) continue;
-        const int64_t t = ++opt->steps[i];
+        const int64_t t = opt->steps[i] + 1;
         const double bc1 = 1 - pow(opt->beta1, (double)t), bc2 = 1 - pow(opt->beta2, (double)t);
         const real step_size = (real)(lr / bc1), inv_sqrt_bc2 = (real)(1 / sqrt(bc2));
         const int64_t off = ps->offset[i], n = ps->tensor[i]->numel;
         const real decay = ps->decay[i] ? (real)(1 - lr * opt->weight_decay) : 1;
         real *p = ps->data + off, *gr = ps->grad + off, *m = opt->m + off, *v = opt->v + off;
-#pragma omp parallel for simd schedule(static) if (n > PAR_MIN_ELEMS)
+#pragma omp for simd schedule(static) nowait
         for (int64_t j = 0; j < n; j++) {
             p[j] *= decay;
             m[j] = b1 * m[j] + (1 - b1) * gr[j];
@@ -53,6 +56,8 @@ void adamw_step_subset(AdamW *opt, ParamStore *ps, double lr, const uint8_t *act
             p[j] -= step_size * m[j] / (sqrt(v[j]) * inv_sqrt_bc2 + eps);
         }
     }
+    for (int i = 0; i < ps->n; i++)
+        if (ps->trainable[i] && (!active || active[i])) opt->steps[i]++;
 }
 
 void adamw_step(AdamW *opt, ParamStore *ps, double lr) { adamw_step_subset(opt, ps, lr, NULL); }

@@ -209,6 +209,7 @@ static void attention(void **state) {
 /* ---- convolution and pooling ------------------------------------------------------------------ */
 static int g_stride, g_pad, g_dil, g_opad;
 static Tensor *b_conv(Graph *g, Tensor **in) { return op_conv1d(g, in[0], in[1], in[2], g_stride, g_pad, g_dil); }
+static Tensor *b_conv_nobias(Graph *g, Tensor **in) { return op_conv1d(g, in[0], in[1], NULL, g_stride, g_pad, g_dil); }
 static Tensor *b_convt(Graph *g, Tensor **in) { return op_conv_transpose1d(g, in[0], in[1], in[2], g_stride, g_pad, g_dil, g_opad); }
 static Tensor *b_avgpool(Graph *g, Tensor **in) { return op_avgpool1d(g, in[0], 3, 2, 1); }
 static Tensor *b_maxpool(Graph *g, Tensor **in) { return op_maxpool1d(g, in[0], 3, 2, 1); }
@@ -222,6 +223,25 @@ static void convolution(void **state) {
         CHECK("conv1d", 3, c, b_conv);
         InSpec t[3] = {{3, {3, 2, 6}, 1, 0, 0}, {3, {2, 4, 3}, 1, 0, 0}, {1, {4}, 1, 0, 0}};
         CHECK("conv_transpose1d", 3, t, b_convt);
+    }
+    /* A batch that conv1d's im2col path splits into chunks of several samples, the last one short. */
+    g_stride = 2, g_pad = 1, g_dil = 1;
+    InSpec cb[3] = {{3, {13, 2, 9}, 1, 0, 0}, {3, {3, 2, 4}, 1, 0, 0}, {1, {3}, 1, 0, 0}};
+    CHECK("conv1d, chunked batch", 3, cb, b_conv);
+    /* Kernel 3, stride 1 (the Winograd path): lengths that are and are not whole tiles, paddings
+     * 0 to 2, a chunked batch. */
+    const int wino[4][4] = {{3, 11, 1, 1}, {2, 8, 0, 1}, {13, 7, 2, 1}, {4, 3, 1, 0}}; /* B, L, pad, bias */
+    for (int k = 0; k < 4; k++) {
+        g_stride = 1, g_pad = wino[k][2], g_dil = 1;
+        InSpec cw[3] = {{3, {wino[k][0], 3, wino[k][1]}, 1, 0, 0}, {3, {4, 3, 3}, 1, 0, 0}, {1, {4}, 1, 0, 0}};
+        CHECK(wino[k][3] ? "conv1d k3 s1" : "conv1d k3 s1, no bias", wino[k][3] ? 3 : 2, cw, wino[k][3] ? b_conv : b_conv_nobias);
+    }
+    /* Kernel 3, stride 2 (split by phase): even and odd lengths, paddings 0 to 2, a chunked batch. */
+    const int wino2[4][4] = {{3, 12, 1, 1}, {2, 11, 0, 0}, {13, 9, 2, 1}, {3, 4, 1, 1}}; /* B, L, pad, bias */
+    for (int k = 0; k < 4; k++) {
+        g_stride = 2, g_pad = wino2[k][2], g_dil = 1;
+        InSpec cw[3] = {{3, {wino2[k][0], 3, wino2[k][1]}, 1, 0, 0}, {3, {4, 3, 3}, 1, 0, 0}, {1, {4}, 1, 0, 0}};
+        CHECK(wino2[k][3] ? "conv1d k3 s2" : "conv1d k3 s2, no bias", wino2[k][3] ? 3 : 2, cw, wino2[k][3] ? b_conv : b_conv_nobias);
     }
     InSpec p[1] = {{3, {2, 3, 10}, 1, 0, 0}};
     CHECK("avgpool1d", 1, p, b_avgpool);

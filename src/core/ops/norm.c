@@ -94,11 +94,22 @@ Tensor *op_layernorm(Graph *g, Tensor *x, Tensor *w, Tensor *b, double eps) {
 }
 
 /* ---- batch norm over [B, C] or [B, C, L]: statistics per channel over B and L -------------------
- * saved: mean [C], rstd [C]; iarg[0]: training; farg: 0 eps, 1 momentum; aux: running mean/var */
+ * iarg[0]: training; farg: 0 eps, 1 momentum; aux: running mean/var; saved: BatchNormSaved.
+ *
+ * Every pass streams the tensor in memory order, sample by sample (walking one channel across
+ * the batch instead would jump C*L values between rows of L, a power-of-two stride that thrashes
+ * the caches when rows are short). Per-sample, per-channel sums go to their own slots [B][C] and
+ * are added in sample order, so samples can go to any thread (dynamically: a busy core does not
+ * hold up the step) and the bits stay the same. */
 
 typedef struct {
     real *running_mean, *running_var;
 } RunningStats;
+
+typedef struct {
+    real *mean, *rstd;   /* [C] the statistics used (batch or running) */
+    double *part;        /* [B][C][2] per-sample sums (forward), [2][B][C] (backward) */
+} BatchNormSaved;
 
 static void batchnorm_dims(const Tensor *x, int *B, int *C, int *L) {
     *B = x->shape[0];
@@ -106,47 +117,73 @@ static void batchnorm_dims(const Tensor *x, int *B, int *C, int *L) {
     *L = x->ndim == 3 ? x->shape[2] : 1;
 }
 
+/* part[i][c] = (sum_l (x - shift[c]), sum_l (x - shift[c])^2) over one sample's channels. Sums
+ * of values shifted by one of the channel's own values (its first) keep the one-pass variance
+ * E[(x - k)^2] - E[x - k]^2 free of cancellation when the mean is large against the spread. */
+static void sample_sums(const real *x, int C, int L, const real *x0, double *part) {
+    for (int c = 0; c < C; c++) {
+        const real *r = x + (int64_t)c * L, k = x0[(int64_t)c * L]; /* shift: sample 0's first value */
+        real s1 = 0, s2 = 0;
+#pragma omp simd reduction(+ : s1, s2)
+        for (int l = 0; l < L; l++) {
+            const real d = r[l] - k;
+            s1 += d;
+            s2 += d * d;
+        }
+        part[2 * c] = s1;
+        part[2 * c + 1] = s2;
+    }
+}
+
 static void batchnorm_forward(Node *n) {
     const Tensor *x = n->in[0];
     const real *w = n->in[1]->data, *b = n->in[2]->data;
     int B, C, L;
     batchnorm_dims(x, &B, &C, &L);
-    real *mean = n->saved, *rstd = mean + C;
+    const BatchNormSaved *sv = n->saved;
+    real *mean = sv->mean, *rstd = sv->rstd;
+    double *part = sv->part;
     const RunningStats *rs = n->aux;
     const real eps = (real)n->farg[0], momentum = (real)n->farg[1];
     const int training = n->iarg[0];
-    const int64_t cnt = (int64_t)B * L;
-#pragma omp parallel for schedule(static) if ((int64_t)B * C * L > PAR_MIN_ELEMS)
-    for (int c = 0; c < C; c++) {
-        real m, var;
+    const int64_t cnt = (int64_t)B * L, sample = (int64_t)C * L;
+#pragma omp parallel if (B * sample > PAR_MIN_ELEMS)
+    {
         if (training) {
-            m = 0;
-            var = 0;
-            for (int i = 0; i < B; i++)
-                for (int l = 0; l < L; l++) m += x->data[((int64_t)i * C + c) * L + l];
-            m /= (real)cnt;
-            for (int i = 0; i < B; i++)
-                for (int l = 0; l < L; l++) {
-                    real d = x->data[((int64_t)i * C + c) * L + l] - m;
-                    var += d * d;
+#pragma omp for schedule(dynamic, 1)
+            for (int i = 0; i < B; i++) sample_sums(x->data + i * sample, C, L, x->data, part + (int64_t)i * 2 * C);
+#pragma omp for schedule(static)
+            for (int c = 0; c < C; c++) {
+                double s1 = 0, s2 = 0; /* in sample order: the same bits for any thread count */
+                for (int i = 0; i < B; i++) {
+                    s1 += part[((int64_t)i * C + c) * 2];
+                    s2 += part[((int64_t)i * C + c) * 2 + 1];
                 }
-            var /= (real)cnt;
-            if (rs->running_mean) {
-                rs->running_mean[c] = (1 - momentum) * rs->running_mean[c] + momentum * m;
-                rs->running_var[c] = (1 - momentum) * rs->running_var[c] +
-                                     momentum * (cnt > 1 ? var * (real)cnt / (real)(cnt - 1) : var);
+                const double m1 = s1 / (double)cnt, v = s2 / (double)cnt - m1 * m1;
+                const real var = (real)(v > 0 ? v : 0);
+                mean[c] = x->data[(int64_t)c * L] + (real)m1;
+                if (rs->running_mean) {
+                    rs->running_mean[c] = (1 - momentum) * rs->running_mean[c] + momentum * mean[c];
+                    rs->running_var[c] = (1 - momentum) * rs->running_var[c] +
+                                         momentum * (cnt > 1 ? var * (real)cnt / (real)(cnt - 1) : var);
+                }
+                rstd[c] = 1 / sqrt(var + eps);
             }
         } else {
-            m = rs->running_mean[c];
-            var = rs->running_var[c];
+#pragma omp for schedule(static)
+            for (int c = 0; c < C; c++) {
+                mean[c] = rs->running_mean[c];
+                rstd[c] = 1 / sqrt(rs->running_var[c] + eps);
+            }
         }
-        real s = 1 / sqrt(var + eps);
-        mean[c] = m;
-        rstd[c] = s;
+#pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < B; i++)
-            for (int l = 0; l < L; l++) {
-                int64_t k = ((int64_t)i * C + c) * L + l;
-                n->out->data[k] = (x->data[k] - m) * s * w[c] + b[c];
+            for (int c = 0; c < C; c++) {
+                const real scale = rstd[c] * w[c], shift = b[c] - mean[c] * scale;
+                const real *xr = x->data + i * sample + (int64_t)c * L;
+                real *yr = n->out->data + i * sample + (int64_t)c * L;
+#pragma omp simd
+                for (int l = 0; l < L; l++) yr[l] = xr[l] * scale + shift;
             }
     }
 }
@@ -155,34 +192,62 @@ static void batchnorm_backward(Graph *g, Node *n) {
     Tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
     int B, C, L;
     batchnorm_dims(x, &B, &C, &L);
-    const real *mean = n->saved, *rstd = mean + C, *dy = n->out->grad;
+    const BatchNormSaved *sv = n->saved;
+    const real *mean = sv->mean, *rstd = sv->rstd, *dy = n->out->grad;
+    double *part_dy = sv->part, *part_dyx = sv->part + (int64_t)B * C; /* sum dy, sum dy (x - mean) */
     const int training = n->iarg[0];
     const real cnt = (real)((int64_t)B * L);
+    const int64_t sample = (int64_t)C * L;
     real *dx = x->requires_grad ? tensor_grad(g, x) : NULL;
     real *dw = w->requires_grad ? tensor_grad(g, w) : NULL, *db = b->requires_grad ? tensor_grad(g, b) : NULL;
-#pragma omp parallel for schedule(static) if ((int64_t)B * C * L > PAR_MIN_ELEMS)
-    for (int c = 0; c < C; c++) {
-        real sum_dy = 0, sum_dy_xhat = 0;
+    const int nt = engine_threads();
+    real *coef = graph_alloc(g, (size_t)nt * 2 * C * sizeof(real)); /* per thread: k_mean [C], k_x [C] */
+#pragma omp parallel num_threads(nt) if (B * sample > PAR_MIN_ELEMS)
+    {
+#pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < B; i++)
-            for (int l = 0; l < L; l++) {
-                int64_t k = ((int64_t)i * C + c) * L + l;
-                sum_dy += dy[k];
-                sum_dy_xhat += dy[k] * (x->data[k] - mean[c]) * rstd[c];
-            }
-        if (dw) dw[c] += sum_dy_xhat;
-        if (db) db[c] += sum_dy;
-        if (!dx) continue;
-        const real k1 = w->data[c] * rstd[c];
-        for (int i = 0; i < B; i++)
-            for (int l = 0; l < L; l++) {
-                int64_t k = ((int64_t)i * C + c) * L + l;
-                if (training) {
-                    real xhat = (x->data[k] - mean[c]) * rstd[c];
-                    dx[k] += k1 * (dy[k] - sum_dy / cnt - xhat * sum_dy_xhat / cnt);
-                } else {
-                    dx[k] += k1 * dy[k];
+            for (int c = 0; c < C; c++) {
+                const real *xr = x->data + i * sample + (int64_t)c * L, *dyr = dy + i * sample + (int64_t)c * L;
+                const real m = mean[c];
+                real a = 0, e = 0;
+#pragma omp simd reduction(+ : a, e)
+                for (int l = 0; l < L; l++) {
+                    a += dyr[l];
+                    e += dyr[l] * (xr[l] - m);
                 }
+                part_dy[(int64_t)i * C + c] = a;
+                part_dyx[(int64_t)i * C + c] = e;
             }
+        /* Every thread adds up the per-sample sums itself (in sample order: the same bits on every
+         * thread), so the input gradient needs no second barrier; thread 0 adds dw and db. */
+        real *k_mean = coef + (size_t)omp_get_thread_num() * 2 * C, *k_x = k_mean + C;
+        for (int c = 0; c < C; c++) {
+            double sum_dy = 0, sum_dyx = 0;
+            for (int i = 0; i < B; i++) {
+                sum_dy += part_dy[(int64_t)i * C + c];
+                sum_dyx += part_dyx[(int64_t)i * C + c];
+            }
+            const real sum_dy_xhat = (real)sum_dyx * rstd[c];
+            if (omp_get_thread_num() == 0) {
+                if (dw) dw[c] += sum_dy_xhat;
+                if (db) db[c] += (real)sum_dy;
+            }
+            /* training: dx = w s (dy - mean(dy) - xhat mean(dy xhat)); evaluation: dx = w s dy */
+            k_mean[c] = training ? (real)sum_dy / cnt : 0;
+            k_x[c] = training ? sum_dy_xhat / cnt * rstd[c] : 0;
+        }
+        if (dx) {
+#pragma omp for schedule(dynamic, 1)
+            for (int i = 0; i < B; i++)
+                for (int c = 0; c < C; c++) {
+                    const int64_t off = i * sample + (int64_t)c * L;
+                    const real *xr = x->data + off, *dyr = dy + off;
+                    real *dxr = dx + off;
+                    const real k1 = w->data[c] * rstd[c], km = k_mean[c], kx = k_x[c], m = mean[c];
+#pragma omp simd
+                    for (int l = 0; l < L; l++) dxr[l] += k1 * (dyr[l] - km - (xr[l] - m) * kx);
+                }
+        }
     }
 }
 
@@ -191,14 +256,17 @@ static const OpInfo OP_BATCHNORM = {"batchnorm", batchnorm_forward, batchnorm_ba
 Tensor *op_batchnorm(Graph *g, Tensor *x, Tensor *w, Tensor *b, real *running_mean,
                      real *running_var, double momentum, double eps) {
     if (x->ndim != 2 && x->ndim != 3) graph_shape_error("batchnorm", "x must be [B, C] or [B, C, L], has %d dims", x->ndim);
-    const int C = x->shape[1];
+    const int B = x->shape[0], C = x->shape[1];
     if (w->numel != C || b->numel != C) graph_shape_error("batchnorm", "%d channels but weight %lld, bias %lld", C, (long long)w->numel, (long long)b->numel);
     if (!g->training && (!running_mean || !running_var)) graph_shape_error("batchnorm", "evaluation needs running statistics");
     RunningStats *rs = graph_alloc(g, sizeof *rs);
     rs->running_mean = running_mean;
     rs->running_var = running_var;
-    Node args = {.iarg = {g->training}, .farg = {eps, momentum}, .aux = rs,
-                 .saved = graph_alloc(g, 2 * (size_t)C * sizeof(real))};
+    BatchNormSaved *sv = graph_alloc(g, sizeof *sv);
+    sv->mean = graph_alloc(g, 2 * (size_t)C * sizeof(real));
+    sv->rstd = sv->mean + C;
+    sv->part = graph_alloc(g, 2 * (size_t)B * C * sizeof(double));
+    Node args = {.iarg = {g->training}, .farg = {eps, momentum}, .aux = rs, .saved = sv};
     Tensor *in[3] = {x, w, b};
     return graph_record(g, &OP_BATCHNORM, in, 3, x->ndim, x->shape, &args);
 }
