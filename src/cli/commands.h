@@ -17,6 +17,8 @@ int cmd_probe(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_robustness(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_ssl(int argc, char **argv);
+int cmd_finetune(int argc, char **argv);
 int bench_engine(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_info(int argc, char **argv);

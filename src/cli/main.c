@@ -19,6 +19,8 @@ static const Command COMMANDS[] = {
     {"probe", "linear probe on frozen embeddings at label fractions, under a missingness protocol", cmd_probe},
     {"robustness", "AUROC, CMRS and embedding drift under many missingness protocols", cmd_robustness},
     {"report", "render results of several models as Markdown tables and an HTML page of plots", cmd_report},
+    {"ssl", "self-supervised ECG pretraining (augmentations, 3KG or adversarial masks)", cmd_ssl},
+    {"finetune", "downstream tasks at label fractions: fine-tuning or a probe on frozen features", cmd_finetune},
     {"synth-compare", "measure synthetic normals against the real normal ECGs of the fixtures", cmd_synth_compare},
     {NULL, NULL, NULL},
 };

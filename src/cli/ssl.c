@@ -1,0 +1,124 @@
+/* scar ssl: self-supervised ECG pretraining (train/ssl_train.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/error.h"
+#include "core/parallel.h"
+#include "train/ssl_train.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: scar ssl --aug KIND --data PACK --out DIR [options]\n\n"
+            "Pretrain an ECG encoder without text: SimCLR's NT-Xent between two views of each record.\n\n"
+            "  --aug KIND             none | standard | random | 3kg | adv, with options after a colon:\n"
+            "                         'random:ratio=0.5,blocks=1', '3kg:angle=45,scale=1-1.5,block=0.5',\n"
+            "                         'standard:noise=0.05,scale=0.8-1.2,shift=0.1'; adv: views are a\n"
+            "                         standard-augmented record and masked copies of a second one, the\n"
+            "                         masks made by a 1-D U-Net trained to raise the loss (alternating\n"
+            "                         steps, masks detached for the encoder, sparsity penalty)\n"
+            "  --pairs views|halves   positive pairs: two augmented views (default), or the two halves in\n"
+            "                         time of a record (the default for --aug none)\n"
+            "  --encoder resnet|transformer   1-D ResNet-18 (default) or the spatio-temporal transformer\n"
+            "  --width W              ResNet base width (default 64)\n"
+            "  --config FILE.json     model configuration (scar ssl --print-config)\n"
+            "  --masks N, --alpha A, --masker-lr X   adversarial masks: how many (2), sparsity weight (1),\n"
+            "                         the generator's learning rate (1e-3)\n"
+            "  --steps N (1000) --batch N (64) --lr X (1e-3) --warmup N (50) --weight-decay X (1e-4)\n"
+            "  --clip-norm X (5) --eval-every N (200) --log-every N (10) --stop-after N --resume\n"
+            "  --seed S (1) --threads N -q/--quiet\n");
+}
+
+int cmd_ssl(int argc, char **argv) {
+    SslTrainOptions o = ssl_train_defaults();
+    const char *aug = NULL, *pairs = NULL, *encoder = "resnet", *config = NULL;
+    int threads = 0, quiet = 0, iv, print = 0, width = -1;
+    double dv;
+    enum { O_AUG = 256, O_PAIRS, O_ENC, O_WIDTH, O_CONFIG, O_PRINT, O_MASKS, O_ALPHA, O_MLR, O_STEPS, O_BATCH, O_LR,
+           O_WARMUP, O_WD, O_CLIP, O_EVAL, O_LOG, O_STOP, O_RESUME, O_SEED, O_THREADS, O_DATA, O_OUT };
+    static const struct option opts[] = {
+        {"aug", 1, 0, O_AUG}, {"pairs", 1, 0, O_PAIRS}, {"encoder", 1, 0, O_ENC}, {"width", 1, 0, O_WIDTH},
+        {"config", 1, 0, O_CONFIG}, {"print-config", 0, 0, O_PRINT}, {"masks", 1, 0, O_MASKS}, {"alpha", 1, 0, O_ALPHA},
+        {"masker-lr", 1, 0, O_MLR}, {"steps", 1, 0, O_STEPS}, {"batch", 1, 0, O_BATCH}, {"lr", 1, 0, O_LR},
+        {"warmup", 1, 0, O_WARMUP}, {"weight-decay", 1, 0, O_WD}, {"clip-norm", 1, 0, O_CLIP}, {"eval-every", 1, 0, O_EVAL},
+        {"log-every", 1, 0, O_LOG}, {"stop-after", 1, 0, O_STOP}, {"resume", 0, 0, O_RESUME}, {"seed", 1, 0, O_SEED},
+        {"threads", 1, 0, O_THREADS}, {"data", 1, 0, O_DATA}, {"out", 1, 0, O_OUT}, {"quiet", 0, 0, 'q'},
+        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const char *cmd = "ssl";
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_AUG: aug = optarg; break;
+        case O_PAIRS: pairs = optarg; break;
+        case O_ENC: encoder = optarg; break;
+        case O_WIDTH: if (opt_int(cmd, "--width", optarg, 1, 1024, &width)) return 2; break;
+        case O_CONFIG: config = optarg; break;
+        case O_PRINT: print = 1; break;
+        case O_MASKS: if (opt_int(cmd, "--masks", optarg, 1, 16, &o.model.masker.n_masks)) return 2; break;
+        case O_ALPHA: if (opt_double(cmd, "--alpha", optarg, 0, 1000, &o.model.masker.alpha)) return 2; break;
+        case O_MLR: if (opt_double(cmd, "--masker-lr", optarg, 0, 10, &o.masker_lr)) return 2; break;
+        case O_STEPS: if (opt_int(cmd, "--steps", optarg, 1, 100000000, &iv)) return 2; o.steps = iv; break;
+        case O_BATCH: if (opt_int(cmd, "--batch", optarg, 2, 65536, &o.batch)) return 2; break;
+        case O_LR: if (opt_double(cmd, "--lr", optarg, 0, 10, &o.lr)) return 2; break;
+        case O_WARMUP: if (opt_int(cmd, "--warmup", optarg, 0, 100000000, &iv)) return 2; o.warmup = iv; break;
+        case O_WD: if (opt_double(cmd, "--weight-decay", optarg, 0, 10, &o.weight_decay)) return 2; break;
+        case O_CLIP: if (opt_double(cmd, "--clip-norm", optarg, 0, 1e6, &o.clip_norm)) return 2; break;
+        case O_EVAL: if (opt_int(cmd, "--eval-every", optarg, 1, 100000000, &iv)) return 2; o.eval_every = iv; break;
+        case O_LOG: if (opt_int(cmd, "--log-every", optarg, 1, 100000000, &iv)) return 2; o.log_every = iv; break;
+        case O_STOP: if (opt_int(cmd, "--stop-after", optarg, 1, 100000000, &iv)) return 2; o.stop_after = iv; break;
+        case O_RESUME: o.resume = 1; break;
+        case O_SEED: if (opt_double(cmd, "--seed", optarg, 0, 9007199254740992.0, &dv)) return 2; o.seed = (uint64_t)dv; break;
+        case O_THREADS: if (opt_int(cmd, "--threads", optarg, 1, 1024, &threads)) return 2; break;
+        case O_DATA: o.pack_path = optarg; break;
+        case O_OUT: o.out_dir = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "scar ssl: %s '%s'\n\n", optopt ? "option needs a value:" : "unknown option", argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) return fprintf(stderr, "scar ssl: unexpected argument '%s'\n", argv[optind]), 2;
+    if (!strcmp(encoder, "transformer")) o.model = ssl_config_default(SSL_TRANSFORMER);
+    else if (strcmp(encoder, "resnet")) return fprintf(stderr, "scar ssl: --encoder is resnet or transformer\n"), 2;
+    if (width > 0) o.model.resnet.base_width = width;
+    o.model.head = projection_head_config_default(ssl_feature_dim(&o.model));
+    if (config) {
+        FILE *f = fopen(config, "rb");
+        if (!f) return scar_fail("%s: cannot open the configuration", config), cli_report_error(cmd);
+        char buf[1 << 16];
+        const size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        if (ssl_config_from_json(&o.model, buf, config) != 0) return cli_report_error(cmd);
+    }
+    if (print) {
+        char *j = ssl_config_to_json(&o.model);
+        printf("%s\n", j);
+        free(j);
+        return 0;
+    }
+    if (!aug || !o.pack_path || !o.out_dir) return fprintf(stderr, "scar ssl: --aug, --data and --out are required\n"), 2;
+    if (!strncmp(aug, "adv", 3) && (aug[3] == 0 || aug[3] == ':')) {
+        o.adversarial = 1;
+        o.aug = AUG_STANDARD;
+    } else if (augment_parse(aug, &o.aug, &o.aug_opt) != 0) {
+        return cli_report_error(cmd);
+    }
+    o.halves = pairs ? !strcmp(pairs, "halves") : (!o.adversarial && o.aug == AUG_NONE);
+    if (pairs && strcmp(pairs, "halves") && strcmp(pairs, "views")) return fprintf(stderr, "scar ssl: --pairs is views or halves\n"), 2;
+    engine_init(threads);
+    o.progress = quiet ? 0 : -1;
+    SslTrainResult res;
+    if (ssl_train(&o, &res) != 0) return cli_report_error(cmd);
+    printf("scar ssl (%s%s): %lld steps, final loss %.4f, best validation loss %.4f, %.1f records/s, %.0f s; model in %s/best.safetensors\n",
+           aug, o.halves ? ", halves" : "", (long long)res.steps_done, res.final_loss, res.best_val_loss, res.records_per_s,
+           res.seconds, o.out_dir);
+    return 0;
+}
