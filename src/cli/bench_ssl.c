@@ -26,9 +26,9 @@ typedef struct {
     double temperature;
 } SslBenchArgs;
 
-static double now_s(void) {
+static double clock_s(clockid_t clock) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -54,8 +54,8 @@ static float ssl_step(Graph *g, const ResNet1d *enc, const ProjectionHead *head,
     return loss->data[0];
 }
 
-/* The PyTorch side at `threads`: median ms/step, or -1 if it did not run. */
-static double run_torch(const SslBenchArgs *a, int threads, double *torch_rss) {
+/* The PyTorch side at `threads`: median ms/step (and CPU ms/step in *cpu_ms), or -1 if it did not run. */
+static double run_torch(const SslBenchArgs *a, int threads, double *cpu_ms, double *torch_rss) {
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "cd tools && /usr/bin/python3 bench_ssl_torch.py --threads %d --steps %d --warmup %d --batch %d "
@@ -74,6 +74,8 @@ static double run_torch(const SslBenchArgs *a, int threads, double *torch_rss) {
         return -1;
     }
     if (r && atof(r + 14) > *torch_rss) *torch_rss = atof(r + 14);
+    const char *c = strstr(last, "\"median_cpu_ms\": ");
+    *cpu_ms = c ? atof(c + 17) : -1;
     return atof(m + 13);
 }
 
@@ -104,18 +106,22 @@ typedef struct {
     float *v1, *v2;
 } SslBench;
 
-/* Median ms/step of scar at `threads` (after the warm-up steps); *loss gets the last loss. */
-static double time_scar(SslBench *b, const SslBenchArgs *a, int threads, float *loss) {
+/* Median ms/step of scar at `threads` (after the warm-up steps), its median CPU ms/step in
+ * *cpu_ms; *loss gets the last loss. */
+static double time_scar(SslBench *b, const SslBenchArgs *a, int threads, double *cpu_ms, float *loss) {
     engine_init(threads);
     for (int i = 0; i < a->warmup; i++) ssl_step(b->g, &b->enc, &b->head, &b->ps, &b->opt, b->v1, b->v2, a);
-    double *times = malloc(sizeof(double) * (size_t)a->steps);
+    double *times = malloc(sizeof(double) * 2 * (size_t)a->steps), *cpu = times + a->steps;
     for (int i = 0; i < a->steps; i++) {
-        double t0 = now_s();
+        const double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         *loss = ssl_step(b->g, &b->enc, &b->head, &b->ps, &b->opt, b->v1, b->v2, a);
-        times[i] = now_s() - t0;
+        times[i] = clock_s(CLOCK_MONOTONIC) - t0;
+        cpu[i] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
     }
     qsort(times, (size_t)a->steps, sizeof(double), cmp_double);
+    qsort(cpu, (size_t)a->steps, sizeof(double), cmp_double);
     const double med = 1e3 * times[a->steps / 2];
+    *cpu_ms = 1e3 * cpu[a->steps / 2];
     free(times);
     return med;
 }
@@ -219,18 +225,20 @@ int bench_ssl(int argc, char **argv) {
     const char *wait = getenv("OMP_WAIT_POLICY");
     printf("OMP_WAIT_POLICY=%s (both sides)%s\n", wait ? wait : "unset", wait ? "" : "; on a shared machine, passive helps 2 threads");
     double scar_ms[2] = {-1, -1}, torch_ms[2] = {-1, -1}, torch_rss = 0;
+    double scar_cpu[2] = {-1, -1}, torch_cpu[2] = {-1, -1}; /* CPU ms/step of the best runs */
     float loss = 0;
     for (int r = 0; r < rounds; r++)
         for (int k = 0; k < n_counts; k++) {
             const int t = counts[k];
-            double ms = time_scar(&b, &a, t, &loss);
-            printf("  scar     %d thread%s  %8.1f ms/step (loss %.4f)\n", t, t > 1 ? "s" : " ", ms, loss);
-            if (scar_ms[k] < 0 || ms < scar_ms[k]) scar_ms[k] = ms;
+            double cpu;
+            double ms = time_scar(&b, &a, t, &cpu, &loss);
+            printf("  scar     %d thread%s  %8.1f ms/step, CPU %8.1f ms/step (loss %.4f)\n", t, t > 1 ? "s" : " ", ms, cpu, loss);
+            if (scar_ms[k] < 0 || ms < scar_ms[k]) scar_ms[k] = ms, scar_cpu[k] = cpu;
             if (!a.torch) continue;
-            ms = run_torch(&a, t, &torch_rss);
+            ms = run_torch(&a, t, &cpu, &torch_rss);
             if (ms < 0) continue;
-            printf("  pytorch  %d thread%s  %8.1f ms/step\n", t, t > 1 ? "s" : " ", ms);
-            if (torch_ms[k] < 0 || ms < torch_ms[k]) torch_ms[k] = ms;
+            printf("  pytorch  %d thread%s  %8.1f ms/step, CPU %8.1f ms/step\n", t, t > 1 ? "s" : " ", ms, cpu);
+            if (torch_ms[k] < 0 || ms < torch_ms[k]) torch_ms[k] = ms, torch_cpu[k] = cpu;
         }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -253,6 +261,8 @@ int bench_ssl(int argc, char **argv) {
             snprintf(what, sizeof what, "both at %d thread%s", counts[k], counts[k] > 1 ? "s" : "");
             print_ratio(what, torch_ms[k], scar_ms[k]);
         }
+        if (counts[0] == 1 && scar_cpu[0] > 0 && torch_cpu[0] > 0) /* the work itself, whatever else runs */
+            printf("| CPU ms/step at 1 thread: scar %.1f, PyTorch %.1f | %.2fx |\n", scar_cpu[0], torch_cpu[0], torch_cpu[0] / scar_cpu[0]);
         const double ratio = torch_ms[best_t] / scar_ms[best_s];
         printf("| speed-up, best against best (scar %d, PyTorch %d thread%s) | %.2fx (target >= %.1fx: %s) |\n",
                counts[best_s], counts[best_t], counts[best_t] > 1 ? "s" : "", ratio, TARGET_SPEEDUP,

@@ -46,6 +46,11 @@ Tensor *op_layernorm(Graph *g, Tensor *x, Tensor *w, Tensor *b, double eps);
  * Evaluation: the running statistics.                                   -> x's shape */
 Tensor *op_batchnorm(Graph *g, Tensor *x, Tensor *w, Tensor *b, real *running_mean,
                      real *running_var, double momentum, double eps);
+/* relu(batchnorm(x) + residual) in one pass (the tail of a ResNet block): residual x's shape or
+ * NULL (nothing added), relu 0 or 1. Same statistics and running updates as op_batchnorm.
+ *                                                                        -> x's shape */
+Tensor *op_batchnorm_add_relu(Graph *g, Tensor *x, Tensor *w, Tensor *b, real *running_mean, real *running_var,
+                              double momentum, double eps, Tensor *residual, int relu);
 /* x / max(||x||, eps) along the last dim                                -> x's shape */
 Tensor *op_l2_normalize(Graph *g, Tensor *x, double eps);
 /* a: [N, D], b: [M, D] -> cosine similarities [N, M] (l2_normalize + matmul) */

@@ -31,3 +31,7 @@ void batchnorm_layer_init(BatchNormLayer *bn) {
 Tensor *batchnorm_layer_forward(Graph *g, const BatchNormLayer *bn, Tensor *x) {
     return op_batchnorm(g, x, bn->w, bn->b, bn->mean->data, bn->var->data, bn->momentum, bn->eps);
 }
+
+Tensor *batchnorm_layer_add_relu(Graph *g, const BatchNormLayer *bn, Tensor *x, Tensor *residual, int relu) {
+    return op_batchnorm_add_relu(g, x, bn->w, bn->b, bn->mean->data, bn->var->data, bn->momentum, bn->eps, residual, relu);
+}

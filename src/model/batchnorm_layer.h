@@ -24,5 +24,7 @@ void batchnorm_layer_declare(BatchNormLayer *bn, ParamStore *ps, const char *pre
 void batchnorm_layer_init(BatchNormLayer *bn);
 /* x: [B, C] or [B, C, L]                                                  -> x's shape */
 Tensor *batchnorm_layer_forward(Graph *g, const BatchNormLayer *bn, Tensor *x);
+/* relu(bn(x) + residual) in one op: residual x's shape or NULL, relu 0 or 1 -> x's shape */
+Tensor *batchnorm_layer_add_relu(Graph *g, const BatchNormLayer *bn, Tensor *x, Tensor *residual, int relu);
 
 #endif

@@ -56,8 +56,8 @@ Tensor *projection_head_forward(Graph *g, const ProjectionHead *h, Tensor *x) {
     if (x->ndim != 2 || x->shape[1] != h->cfg.in_features)
         graph_shape_error("projection_head", "input must be [N, %d]", h->cfg.in_features);
     Tensor *a = op_linear(g, x, h->fc1_w, h->fc1_b);                     /* [N, H] */
-    if (h->cfg.bn) a = batchnorm_layer_forward(g, &h->bn, a);
-    return op_linear(g, op_relu(g, a), h->fc2_w, h->fc2_b);              /* [N, P] */
+    a = h->cfg.bn ? batchnorm_layer_add_relu(g, &h->bn, a, NULL, 1) : op_relu(g, a);
+    return op_linear(g, a, h->fc2_w, h->fc2_b);                          /* [N, P] */
 }
 
 Tensor *ntxent_loss(Graph *g, Tensor *z1, Tensor *z2, double temperature, Tensor **logits_out) {

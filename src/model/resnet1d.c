@@ -88,12 +88,11 @@ void resnet1d_init(ResNet1d *m, Rng *rng) {
 /* x: [B, cin, L] -> [B, cout, (L-1)/stride + 1] */
 static Tensor *block_forward(Graph *g, const ResNet1dBlock *b, Tensor *x) {
     Tensor *h = op_conv1d(g, x, b->conv1_w, NULL, b->stride, 1, 1);      /* [B, cout, L'] */
-    h = op_relu(g, batchnorm_layer_forward(g, &b->bn1, h));
+    h = batchnorm_layer_add_relu(g, &b->bn1, h, NULL, 1);               /* ReLU(BN(h)) */
     h = op_conv1d(g, h, b->conv2_w, NULL, 1, 1, 1);                      /* [B, cout, L'] */
-    h = batchnorm_layer_forward(g, &b->bn2, h);
     Tensor *shortcut = x;
     if (b->down_w) shortcut = batchnorm_layer_forward(g, &b->down_bn, op_conv1d(g, x, b->down_w, NULL, b->stride, 0, 1));
-    return op_relu(g, op_add(g, h, shortcut));
+    return batchnorm_layer_add_relu(g, &b->bn2, h, shortcut, 1);        /* ReLU(BN(h) + shortcut) */
 }
 
 Tensor *resnet1d_forward(Graph *g, const ResNet1d *m, Tensor *x) {
@@ -101,7 +100,7 @@ Tensor *resnet1d_forward(Graph *g, const ResNet1d *m, Tensor *x) {
         graph_shape_error("resnet1d", "input must be [B, %d, L], has %d dims and %d channels", m->cfg.in_channels, x->ndim,
                           x->ndim > 1 ? x->shape[1] : 0);
     Tensor *h = op_conv1d(g, x, m->stem_w, NULL, 2, 3, 1);                /* [B, W, (L-1)/2+1] */
-    h = op_relu(g, batchnorm_layer_forward(g, &m->stem_bn, h));
+    h = batchnorm_layer_add_relu(g, &m->stem_bn, h, NULL, 1);
     h = op_maxpool1d(g, h, 3, 2, 1);                                      /* [B, W, L/4 about] */
     for (int k = 0; k < RESNET1D_STAGES * RESNET1D_BLOCKS_PER_STAGE; k++)
         h = block_forward(g, &m->blocks[k], h);                           /* [B, 8W, L/32 about] */

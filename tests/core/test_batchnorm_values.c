@@ -145,6 +145,62 @@ static void batchnorm_backward_matches_definition(void **state) {
     }
 }
 
+/* op_batchnorm_add_relu against the same computation from separate ops (batchnorm, add, relu):
+ * outputs, every gradient and the running statistics, training and evaluation, on 1 and 2
+ * threads, with and without the residual and the ReLU. */
+static void fused_tail_matches_separate_ops(void **state) {
+    (void)state;
+    const int B = 24, C = 5, L = 150; /* big enough to run on several threads */
+    for (int threads = 1; threads <= 2; threads++)
+        for (int variant = 0; variant < 4; variant++)
+            for (int training = 1; training >= 0; training--) {
+                engine_init(threads);
+                const int with_res = variant & 1, relu = (variant >> 1) & 1;
+                Tensor *out[2], *x[2], *w[2], *b[2], *r[2];
+                real rm[2][8], rv[2][8];
+                Graph *g = graph_new(1 << 22);
+                g->training = training;
+                for (int k = 0; k < 2; k++) {
+                    Rng rng;
+                    rng_seed(&rng, 23, 0); /* both copies get the same values */
+                    x[k] = tensor_new(g, SHAPE(B, C, L)), r[k] = tensor_new(g, SHAPE(B, C, L));
+                    w[k] = tensor_new(g, SHAPE(C)), b[k] = tensor_new(g, SHAPE(C));
+                    for (int64_t i = 0; i < x[k]->numel; i++) x[k]->data[i] = (real)(2 * rng_uniform_f64(&rng) - 1);
+                    for (int64_t i = 0; i < r[k]->numel; i++) r[k]->data[i] = (real)(rng_uniform_f64(&rng) - 0.5);
+                    for (int c = 0; c < C; c++) {
+                        w[k]->data[c] = (real)(0.5 + rng_uniform_f64(&rng)), b[k]->data[c] = (real)(0.4 * rng_uniform_f64(&rng) - 0.2);
+                        rm[k][c] = (real)(0.1 * c), rv[k][c] = (real)(0.5 + 0.3 * c);
+                    }
+                    x[k]->requires_grad = w[k]->requires_grad = b[k]->requires_grad = r[k]->requires_grad = 1;
+                }
+                out[0] = op_batchnorm_add_relu(g, x[0], w[0], b[0], rm[0], rv[0], 0.1, 1e-5, with_res ? r[0] : NULL, relu);
+                Tensor *sep = op_batchnorm(g, x[1], w[1], b[1], rm[1], rv[1], 0.1, 1e-5);
+                if (with_res) sep = op_add(g, sep, r[1]);
+                out[1] = relu ? op_relu(g, sep) : sep;
+                for (int64_t i = 0; i < out[0]->numel; i++) assert_float_equal(out[0]->data[i], out[1]->data[i], 1e-6);
+                for (int c = 0; c < C; c++) {
+                    assert_float_equal(rm[0][c], rm[1][c], 0);
+                    assert_float_equal(rv[0][c], rv[1][c], 0);
+                }
+                real *up = malloc(sizeof(real) * (size_t)out[0]->numel);
+                for (int64_t i = 0; i < out[0]->numel; i++) up[i] = (real)((i * 37 % 101) - 50) / 50;
+                /* one backward pass over both chains: seed the second output, then the first */
+                memcpy(tensor_grad(g, out[1]), up, sizeof(real) * (size_t)out[1]->numel);
+                graph_backward_from(g, out[0], up);
+                for (int64_t i = 0; i < x[0]->numel; i++) assert_float_equal(x[0]->grad[i], x[1]->grad[i], 1e-5);
+                for (int c = 0; c < C; c++) {
+                    assert_float_equal(w[0]->grad[c], w[1]->grad[c], 1e-3);
+                    assert_float_equal(b[0]->grad[c], b[1]->grad[c], 1e-3);
+                }
+                if (with_res)
+                    for (int64_t i = 0; i < r[0]->numel; i++) assert_float_equal(r[0]->grad[i], r[1]->grad[i], 0);
+                else
+                    assert_null(r[0]->grad);
+                free(up);
+                graph_free(g);
+            }
+}
+
 static void batchnorm_matches_definition(void **state) {
     (void)state;
     for (int threads = 1; threads <= 2; threads++) {
@@ -158,6 +214,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(batchnorm_matches_definition),
         cmocka_unit_test(batchnorm_backward_matches_definition),
+        cmocka_unit_test(fused_tail_matches_separate_ops),
     };
     return cmocka_run_group_tests_name("batch norm values", tests, NULL, NULL);
 }

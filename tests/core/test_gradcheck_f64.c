@@ -172,6 +172,17 @@ static Tensor *b_batchnorm_eval(Graph *g, Tensor **in) {
     g->training = 1;
     return y;
 }
+static Tensor *b_bn_add_relu(Graph *g, Tensor **in) {
+    return op_batchnorm_add_relu(g, in[0], in[1], in[2], g_rmean, g_rvar, 0.1, 1e-5, in[3], 1);
+}
+static Tensor *b_bn_relu(Graph *g, Tensor **in) { return op_batchnorm_add_relu(g, in[0], in[1], in[2], g_rmean, g_rvar, 0.1, 1e-5, NULL, 1); }
+static Tensor *b_bn_add(Graph *g, Tensor **in) { return op_batchnorm_add_relu(g, in[0], in[1], in[2], g_rmean, g_rvar, 0.1, 1e-5, in[3], 0); }
+static Tensor *b_bn_add_relu_eval(Graph *g, Tensor **in) {
+    g->training = 0;
+    Tensor *y = op_batchnorm_add_relu(g, in[0], in[1], in[2], g_rmean, g_rvar, 0.1, 1e-5, in[3], 1);
+    g->training = 1;
+    return y;
+}
 static Tensor *b_l2(Graph *g, Tensor **in) { return op_l2_normalize(g, in[0], 1e-12); }
 static Tensor *b_cosine(Graph *g, Tensor **in) { return op_cosine_matrix(g, in[0], in[1]); }
 
@@ -185,6 +196,14 @@ static void normalisation(void **state) {
     CHECK("batchnorm [B,C,L]", 3, bn3, b_batchnorm);
     CHECK("batchnorm [B,C]", 3, bn2, b_batchnorm);
     CHECK("batchnorm eval", 3, bn3, b_batchnorm_eval);
+    /* The fused tail: + residual, then ReLU (shifts of 0.3 keep about a third of the outputs at 0). */
+    InSpec bnr3[4] = {{3, {3, 4, 5}, 1, 0, 0}, {1, {4}, 1, 0.5, 1.5}, {1, {4}, 1, -0.3, 0.3}, {3, {3, 4, 5}, 1, 0, 0}};
+    InSpec bnr2[4] = {{2, {6, 4}, 1, 0, 0}, {1, {4}, 1, 0.5, 1.5}, {1, {4}, 1, -0.3, 0.3}, {2, {6, 4}, 1, 0, 0}};
+    CHECK("batchnorm + residual + relu [B,C,L]", 4, bnr3, b_bn_add_relu);
+    CHECK("batchnorm + residual + relu [B,C]", 4, bnr2, b_bn_add_relu);
+    CHECK("batchnorm + relu", 3, bnr3, b_bn_relu);
+    CHECK("batchnorm + residual", 4, bnr3, b_bn_add);
+    CHECK("batchnorm + residual + relu, eval", 4, bnr3, b_bn_add_relu_eval);
     InSpec l2[1] = {{2, {5, 6}, 1, 0, 0}};
     CHECK("l2_normalize", 1, l2, b_l2);
     InSpec cs[2] = {{2, {4, 6}, 1, 0, 0}, {2, {3, 6}, 1, 0, 0}};

@@ -94,7 +94,10 @@ Tensor *op_layernorm(Graph *g, Tensor *x, Tensor *w, Tensor *b, double eps) {
 }
 
 /* ---- batch norm over [B, C] or [B, C, L]: statistics per channel over B and L -------------------
- * iarg[0]: training; farg: 0 eps, 1 momentum; aux: running mean/var; saved: BatchNormSaved.
+ * iarg: 0 training, 1 ReLU after; in[3]: a residual added before the ReLU (optional);
+ * farg: 0 eps, 1 momentum; aux: running mean/var; saved: BatchNormSaved.
+ * The fused tail (+ residual, ReLU) saves two passes over memory and two activations of a ResNet
+ * block; the ReLU's gradient mask is read back from the output (y > 0).
  *
  * Every pass streams the tensor in memory order, sample by sample (walking one channel across
  * the batch instead would jump C*L values between rows of L, a power-of-two stride that thrashes
@@ -145,7 +148,8 @@ static void batchnorm_forward(Node *n) {
     double *part = sv->part;
     const RunningStats *rs = n->aux;
     const real eps = (real)n->farg[0], momentum = (real)n->farg[1];
-    const int training = n->iarg[0];
+    const int training = n->iarg[0], relu = n->iarg[1];
+    const Tensor *residual = n->n_in > 3 ? n->in[3] : NULL;
     const int64_t cnt = (int64_t)B * L, sample = (int64_t)C * L;
 #pragma omp parallel if (B * sample > PAR_MIN_ELEMS)
     {
@@ -180,10 +184,20 @@ static void batchnorm_forward(Node *n) {
         for (int i = 0; i < B; i++)
             for (int c = 0; c < C; c++) {
                 const real scale = rstd[c] * w[c], shift = b[c] - mean[c] * scale;
-                const real *xr = x->data + i * sample + (int64_t)c * L;
-                real *yr = n->out->data + i * sample + (int64_t)c * L;
+                const int64_t off = i * sample + (int64_t)c * L;
+                const real *xr = x->data + off, *rr = residual ? residual->data + off : NULL;
+                real *yr = n->out->data + off;
+                if (rr) {
 #pragma omp simd
-                for (int l = 0; l < L; l++) yr[l] = xr[l] * scale + shift;
+                    for (int l = 0; l < L; l++) yr[l] = xr[l] * scale + shift + rr[l];
+                } else {
+#pragma omp simd
+                    for (int l = 0; l < L; l++) yr[l] = xr[l] * scale + shift;
+                }
+                if (relu) {
+#pragma omp simd
+                    for (int l = 0; l < L; l++) yr[l] = yr[l] > 0 ? yr[l] : 0;
+                }
             }
     }
 }
@@ -195,11 +209,14 @@ static void batchnorm_backward(Graph *g, Node *n) {
     const BatchNormSaved *sv = n->saved;
     const real *mean = sv->mean, *rstd = sv->rstd, *dy = n->out->grad;
     double *part_dy = sv->part, *part_dyx = sv->part + (int64_t)B * C; /* sum dy, sum dy (x - mean) */
-    const int training = n->iarg[0];
+    const int training = n->iarg[0], relu = n->iarg[1];
+    Tensor *residual = n->n_in > 3 ? n->in[3] : NULL;
     const real cnt = (real)((int64_t)B * L);
     const int64_t sample = (int64_t)C * L;
+    const real *y = n->out->data;
     real *dx = x->requires_grad ? tensor_grad(g, x) : NULL;
     real *dw = w->requires_grad ? tensor_grad(g, w) : NULL, *db = b->requires_grad ? tensor_grad(g, b) : NULL;
+    real *dr = residual && residual->requires_grad ? tensor_grad(g, residual) : NULL;
     const int nt = engine_threads();
     real *coef = graph_alloc(g, (size_t)nt * 2 * C * sizeof(real)); /* per thread: k_mean [C], k_x [C] */
 #pragma omp parallel num_threads(nt) if (B * sample > PAR_MIN_ELEMS)
@@ -207,13 +224,23 @@ static void batchnorm_backward(Graph *g, Node *n) {
 #pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < B; i++)
             for (int c = 0; c < C; c++) {
-                const real *xr = x->data + i * sample + (int64_t)c * L, *dyr = dy + i * sample + (int64_t)c * L;
+                const int64_t off = i * sample + (int64_t)c * L;
+                const real *xr = x->data + off, *dyr = dy + off, *yr = y + off;
                 const real m = mean[c];
                 real a = 0, e = 0;
+                if (relu) { /* the gradient before the ReLU: 0 where the output is */
 #pragma omp simd reduction(+ : a, e)
-                for (int l = 0; l < L; l++) {
-                    a += dyr[l];
-                    e += dyr[l] * (xr[l] - m);
+                    for (int l = 0; l < L; l++) {
+                        const real gl = yr[l] > 0 ? dyr[l] : 0;
+                        a += gl;
+                        e += gl * (xr[l] - m);
+                    }
+                } else {
+#pragma omp simd reduction(+ : a, e)
+                    for (int l = 0; l < L; l++) {
+                        a += dyr[l];
+                        e += dyr[l] * (xr[l] - m);
+                    }
                 }
                 part_dy[(int64_t)i * C + c] = a;
                 part_dyx[(int64_t)i * C + c] = e;
@@ -236,16 +263,28 @@ static void batchnorm_backward(Graph *g, Node *n) {
             k_mean[c] = training ? (real)sum_dy / cnt : 0;
             k_x[c] = training ? sum_dy_xhat / cnt * rstd[c] : 0;
         }
-        if (dx) {
+        if (dx || dr) {
 #pragma omp for schedule(dynamic, 1)
             for (int i = 0; i < B; i++)
                 for (int c = 0; c < C; c++) {
                     const int64_t off = i * sample + (int64_t)c * L;
-                    const real *xr = x->data + off, *dyr = dy + off;
-                    real *dxr = dx + off;
+                    const real *xr = x->data + off, *dyr = dy + off, *yr = y + off;
                     const real k1 = w->data[c] * rstd[c], km = k_mean[c], kx = k_x[c], m = mean[c];
+                    real *dxr = dx ? dx + off : NULL, *drr = dr ? dr + off : NULL;
+                    if (dxr && relu) {
 #pragma omp simd
-                    for (int l = 0; l < L; l++) dxr[l] += k1 * (dyr[l] - km - (xr[l] - m) * kx);
+                        for (int l = 0; l < L; l++) dxr[l] += k1 * ((yr[l] > 0 ? dyr[l] : 0) - km - (xr[l] - m) * kx);
+                    } else if (dxr) {
+#pragma omp simd
+                        for (int l = 0; l < L; l++) dxr[l] += k1 * (dyr[l] - km - (xr[l] - m) * kx);
+                    }
+                    if (drr && relu) {
+#pragma omp simd
+                        for (int l = 0; l < L; l++) drr[l] += yr[l] > 0 ? dyr[l] : 0;
+                    } else if (drr) {
+#pragma omp simd
+                        for (int l = 0; l < L; l++) drr[l] += dyr[l];
+                    }
                 }
         }
     }
@@ -253,12 +292,13 @@ static void batchnorm_backward(Graph *g, Node *n) {
 
 static const OpInfo OP_BATCHNORM = {"batchnorm", batchnorm_forward, batchnorm_backward, 0};
 
-Tensor *op_batchnorm(Graph *g, Tensor *x, Tensor *w, Tensor *b, real *running_mean,
-                     real *running_var, double momentum, double eps) {
-    if (x->ndim != 2 && x->ndim != 3) graph_shape_error("batchnorm", "x must be [B, C] or [B, C, L], has %d dims", x->ndim);
+static Tensor *batchnorm_common(Graph *g, const char *name, Tensor *x, Tensor *w, Tensor *b, real *running_mean,
+                                real *running_var, double momentum, double eps, Tensor *residual, int relu) {
+    if (x->ndim != 2 && x->ndim != 3) graph_shape_error(name, "x must be [B, C] or [B, C, L], has %d dims", x->ndim);
     const int B = x->shape[0], C = x->shape[1];
-    if (w->numel != C || b->numel != C) graph_shape_error("batchnorm", "%d channels but weight %lld, bias %lld", C, (long long)w->numel, (long long)b->numel);
-    if (!g->training && (!running_mean || !running_var)) graph_shape_error("batchnorm", "evaluation needs running statistics");
+    if (w->numel != C || b->numel != C) graph_shape_error(name, "%d channels but weight %lld, bias %lld", C, (long long)w->numel, (long long)b->numel);
+    if (residual && !tensor_same_shape(residual, x)) graph_shape_error(name, "the residual differs in shape from x");
+    if (!g->training && (!running_mean || !running_var)) graph_shape_error(name, "evaluation needs running statistics");
     RunningStats *rs = graph_alloc(g, sizeof *rs);
     rs->running_mean = running_mean;
     rs->running_var = running_var;
@@ -266,9 +306,19 @@ Tensor *op_batchnorm(Graph *g, Tensor *x, Tensor *w, Tensor *b, real *running_me
     sv->mean = graph_alloc(g, 2 * (size_t)C * sizeof(real));
     sv->rstd = sv->mean + C;
     sv->part = graph_alloc(g, 2 * (size_t)B * C * sizeof(double));
-    Node args = {.iarg = {g->training}, .farg = {eps, momentum}, .aux = rs, .saved = sv};
-    Tensor *in[3] = {x, w, b};
-    return graph_record(g, &OP_BATCHNORM, in, 3, x->ndim, x->shape, &args);
+    Node args = {.iarg = {g->training, relu != 0}, .farg = {eps, momentum}, .aux = rs, .saved = sv};
+    Tensor *in[4] = {x, w, b, residual};
+    return graph_record(g, &OP_BATCHNORM, in, residual ? 4 : 3, x->ndim, x->shape, &args);
+}
+
+Tensor *op_batchnorm(Graph *g, Tensor *x, Tensor *w, Tensor *b, real *running_mean,
+                     real *running_var, double momentum, double eps) {
+    return batchnorm_common(g, "batchnorm", x, w, b, running_mean, running_var, momentum, eps, NULL, 0);
+}
+
+Tensor *op_batchnorm_add_relu(Graph *g, Tensor *x, Tensor *w, Tensor *b, real *running_mean, real *running_var,
+                              double momentum, double eps, Tensor *residual, int relu) {
+    return batchnorm_common(g, "batchnorm_add_relu", x, w, b, running_mean, running_var, momentum, eps, residual, relu);
 }
 
 /* ---- L2 normalisation: y = x / max(||x||, eps) over the last dim --------------------------------
