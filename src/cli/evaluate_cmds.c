@@ -15,7 +15,7 @@
 
 typedef struct {
     const char *model, *data, *labelset, *prompts, *language, *missing, *json, *out, *split;
-    const char *fractions;
+    const char *fractions, *ensemble;
     int n_boot, threads, quiet;
     double seed;
 } EvalArgs;
@@ -47,6 +47,8 @@ static void usage(FILE *f, const char *cmd) {
                   "label fractions sampled per class, regularisation chosen on the validation split only,\n"
                   "tested on the test split under the protocol.",
             !strcmp(cmd, "zeroshot") ? "  --prompts FILE.json  class prompts (default: built-in); --language en|de (default en)\n"
+                                       "  --ensemble mean|max  a class's score: cosine to the mean of its prompts (default)\n"
+                                       "                       or to its best-matching prompt\n"
                                      : "  --fractions LIST     label fractions, e.g. 0.01,0.1,1 (default 0.01,0.1,1)\n",
             !strcmp(cmd, "zeroshot") ? "" : " and the label sample");
 }
@@ -57,11 +59,11 @@ static int parse(int argc, char **argv, const char *cmd, EvalArgs *a) {
     a->seed = 1;
     a->language = "en";
     a->fractions = "0.01,0.1,1";
-    enum { O_MODEL = 256, O_DATA, O_LABELSET, O_PROMPTS, O_LANG, O_MISSING, O_JSON, O_BOOT, O_SEED, O_THREADS, O_SPLIT, O_FRAC };
+    enum { O_MODEL = 256, O_DATA, O_LABELSET, O_PROMPTS, O_LANG, O_MISSING, O_JSON, O_BOOT, O_SEED, O_THREADS, O_SPLIT, O_FRAC, O_ENS };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"data", 1, 0, O_DATA}, {"labelset", 1, 0, O_LABELSET}, {"prompts", 1, 0, O_PROMPTS},
         {"language", 1, 0, O_LANG}, {"missing", 1, 0, O_MISSING}, {"json", 1, 0, O_JSON}, {"bootstrap", 1, 0, O_BOOT},
-        {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS}, {"split", 1, 0, O_SPLIT}, {"fractions", 1, 0, O_FRAC},
+        {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS}, {"split", 1, 0, O_SPLIT}, {"fractions", 1, 0, O_FRAC}, {"ensemble", 1, 0, O_ENS},
         {"output", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {"quiet", 0, 0, 'q'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -80,6 +82,13 @@ static int parse(int argc, char **argv, const char *cmd, EvalArgs *a) {
         case O_THREADS: if (opt_int(cmd, "--threads", optarg, 1, 1024, &a->threads)) return 2; break;
         case O_SPLIT: a->split = optarg; break;
         case O_FRAC: a->fractions = optarg; break;
+        case O_ENS:
+            if (strcmp(optarg, "mean") && strcmp(optarg, "max")) {
+                fprintf(stderr, "scar %s: --ensemble is mean or max (got '%s')\n", cmd, optarg);
+                return 2;
+            }
+            a->ensemble = optarg;
+            break;
         case 'o': a->out = optarg; break;
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout, cmd); return 0;
@@ -112,6 +121,7 @@ static int open_job(EvalContext *e, const EvalArgs *a, MissingProtocol *proto, i
         return cli_report_error(cmd);
     }
     e->n_boot = a->n_boot;
+    e->prompts.ensemble_max = a->ensemble && !strcmp(a->ensemble, "max");
     if (a->split && strcmp(a->split, "test")) {
         if (strcmp(a->split, "val")) {
             fprintf(stderr, "scar %s: --split must be test or val (got '%s')\n", cmd, a->split);

@@ -29,6 +29,7 @@ static void usage(FILE *f) {
             "  --probe F            also a linear probe at label fraction F (fitted on clean embeddings)\n"
             "  --labelset NAME      label set (default: super if present, else the first)\n"
             "  --prompts FILE.json  class prompts (default: built-in); --language en|de (default en)\n"
+            "  --ensemble mean|max  a class's score: cosine to its mean prompt (default) or best prompt\n"
             "  --split test|val     the split scored (default test; val for tuning without test)\n"
             "  --bootstrap N        resamples for the intervals (default 1000, 0 = none)\n"
             "  --json OUT.json      write every result (a JSON array; scar report reads it)\n"
@@ -67,17 +68,17 @@ int cmd_robustness(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *labelset = NULL, *prompts = NULL, *language = "en", *json = NULL;
     const char *masker = NULL;
     double budget = 0.3, probe = 0, seed = 1;
-    int on_val = 0;
+    int on_val = 0, ens_max = 0;
     int n_boot = 1000, threads = 0, quiet = 0;
     char **extra = NULL;
     int n_extra = 0;
     enum { O_MODEL = 256, O_DATA, O_PROTO, O_GRID, O_MASKER, O_BUDGET, O_PROBE, O_LABELSET, O_PROMPTS, O_LANG, O_BOOT,
-           O_JSON, O_SEED, O_THREADS, O_SPLIT };
+           O_JSON, O_SEED, O_THREADS, O_SPLIT, O_ENS };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"data", 1, 0, O_DATA}, {"protocol", 1, 0, O_PROTO}, {"grid", 1, 0, O_GRID},
         {"masker", 1, 0, O_MASKER}, {"budget", 1, 0, O_BUDGET}, {"probe", 1, 0, O_PROBE},
         {"labelset", 1, 0, O_LABELSET}, {"prompts", 1, 0, O_PROMPTS}, {"language", 1, 0, O_LANG},
-        {"bootstrap", 1, 0, O_BOOT}, {"json", 1, 0, O_JSON}, {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS}, {"split", 1, 0, O_SPLIT},
+        {"bootstrap", 1, 0, O_BOOT}, {"json", 1, 0, O_JSON}, {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS}, {"split", 1, 0, O_SPLIT}, {"ensemble", 1, 0, O_ENS},
         {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *cmd = "robustness";
     int c, rc = 0;
@@ -121,6 +122,10 @@ int cmd_robustness(int argc, char **argv) {
             if (!strcmp(optarg, "val")) on_val = 1;
             else if (strcmp(optarg, "test")) fprintf(stderr, "scar robustness: --split is test or val\n"), rc = 2;
             break;
+        case O_ENS:
+            if (!strcmp(optarg, "max")) ens_max = 1;
+            else if (strcmp(optarg, "mean")) fprintf(stderr, "scar robustness: --ensemble is mean or max\n"), rc = 2;
+            break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default:
@@ -143,6 +148,7 @@ int cmd_robustness(int argc, char **argv) {
         e.n_boot = n_boot;
         e.seed = (uint64_t)seed;
         if (on_val) e.target = 1;
+        e.prompts.ensemble_max = ens_max;
         if (n_extra) { /* explicit protocols (and an adversarial one, when a masker is named) */
             list = xmalloc((size_t)(n_extra + 1) * sizeof *list);
             for (int i = 0; i < n_extra; i++) list[n_list++] = xstrdup(extra[i]);

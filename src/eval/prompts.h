@@ -17,6 +17,7 @@ typedef struct {
     int n_classes;
     int n_texts[SCAR_MAX_CLASSES];
     char *texts[SCAR_MAX_CLASSES][PROMPTS_MAX];
+    int ensemble_max;   /* score a class by its best-matching prompt instead of the mean embedding */
 } PromptSet;
 
 /* Prompts for label set `set` of schema: from `path` (NULL: built-in only) and the built-in table

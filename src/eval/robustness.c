@@ -191,8 +191,9 @@ int robustness_run(EvalContext *e, const RobustnessOptions *o, EvalResult **resu
     int done = 0, rc = 0;
     MissingProtocol *protos = xcalloc((size_t)(P ? P : 1), sizeof *protos);
     for (int i = 0; i < P && !rc; i++) rc = missing_parse(o->protocols[i], &protos[i]);
-    float *cls = xmalloc((size_t)C * E * sizeof(float));
-    if (!rc) rc = zeroshot_class_embeddings(&e->model, e->tok, &e->prompts, cls);
+    ClassEmbeddings cls;
+    memset(&cls, 0, sizeof cls);
+    if (!rc) rc = zeroshot_class_embeddings(&e->model, e->tok, &e->prompts, &cls);
     float *clean_te = NULL, *clean_va = NULL, *tr = NULL;
     double *clean_zs = xmalloc((size_t)nte * C * sizeof(double)), *zs = xmalloc((size_t)nte * C * sizeof(double));
     double *zs_va = xmalloc((size_t)(nva ? nva : 1) * C * sizeof(double));
@@ -207,8 +208,8 @@ int robustness_run(EvalContext *e, const RobustnessOptions *o, EvalResult **resu
     if (!rc) rc = eval_embed_split(e, target_split, NULL, NULL, &clean_te);
     if (!rc) rc = eval_embed_split(e, SPLIT_VAL, NULL, NULL, &clean_va);
     if (!rc) {
-        zeroshot_scores(clean_te, nte, cls, C, E, clean_zs);
-        zeroshot_scores(clean_va, nva, cls, C, E, zs_va);
+        zeroshot_scores(clean_te, nte, &cls, clean_zs);
+        zeroshot_scores(clean_va, nva, &cls, zs_va);
         result_of(e, &res[done], "zeroshot", "clean", clean_zs, zs_va, &rc);
         if (!rc) done++;
     }
@@ -254,8 +255,8 @@ int robustness_run(EvalContext *e, const RobustnessOptions *o, EvalResult **resu
         if (!rc) rc = eval_embed_split(e, SPLIT_VAL, &protos[i], has ? &mm : NULL, &va);
         if (!rc) {
             const double cosine = mean_cosine(clean_te, te, nte, E);
-            zeroshot_scores(te, nte, cls, C, E, zs);
-            zeroshot_scores(va, nva, cls, C, E, zs_va);
+            zeroshot_scores(te, nte, &cls, zs);
+            zeroshot_scores(va, nva, &cls, zs_va);
             result_of(e, &res[done], "zeroshot", o->protocols[i], zs, zs_va, &rc);
             Cmrs c;
             if (!rc) rc = cmrs_compute(clean_zs, zs, e->labels[T], nte, C, e->n_boot, e->seed, 0.95, &c);
@@ -289,7 +290,7 @@ int robustness_run(EvalContext *e, const RobustnessOptions *o, EvalResult **resu
     probe_free(&probe);
     for (int i = 0; i < mc.n; i++) adversarial_close(&mc.m[i]);
     free(mc.m);
-    free(protos), free(cls), free(clean_te), free(clean_va), free(tr);
+    free(protos), class_embeddings_free(&cls), free(clean_te), free(clean_va), free(tr);
     free(clean_zs), free(zs), free(zs_va), free(clean_pr), free(pr), free(pr_va);
     if (rc) {
         for (int i = 0; i < done; i++) result_free(&res[i]);
