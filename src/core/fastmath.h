@@ -15,9 +15,12 @@ static inline real exp_fast(real x) { return exp(x); }
 static inline real tanh_fast(real x) { return tanh(x); }
 #else
 static inline float exp_fast(float x_in) {
-    /* exp(x) = 2^n e^r, n = round(x / ln 2), |r| <= ln(2) / 2. fmaxf/fminf also map NaN to a bound, so
-     * the conversion to int below is always defined; NaN is given back as NaN at the end. */
-    float x = fminf(fmaxf(x_in, -87.3f), 88.7f);
+    /* exp(x) = 2^n e^r, n = round(x / ln 2), |r| <= ln(2) / 2. The clamp is written as comparisons
+     * (false for NaN, so NaN maps to the lower bound and the conversion to int below stays defined);
+     * fminf/fmaxf would be library calls without -ffast-math and stop the loops vectorising.
+     * NaN is given back as NaN at the end. */
+    float x = x_in > -87.3f ? x_in : -87.3f;
+    x = x < 88.7f ? x : 88.7f;
     /* round to nearest by adding 1.5 * 2^23: stays a vectorisable add, no call to roundf */
     const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
