@@ -1,8 +1,10 @@
 #include "eval/svg.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "data/record.h"
 
 static const char *const COLOURS[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"};
@@ -162,18 +164,47 @@ void svg_bar_chart(FILE *f, const char *title, const char *y_label, const char *
     fputs("</svg>\n", f);
 }
 
+/* Geometry of a 12-lead panel: one lane per lead from y = 32, the trace from x = left over
+ * `width` pixels for `span` samples. */
+typedef struct {
+    int W, H, lane, left;
+    double width, span;
+} EcgPanel;
+
+static EcgPanel ecg_panel(double span, int right_margin, int footer_lines) {
+    EcgPanel e = {900, 0, 46, 40, 0, span};
+    e.H = 40 + e.lane * N_LEADS + 6 + 14 * footer_lines;
+    e.width = e.W - e.left - right_margin;
+    return e;
+}
+
+/* Lead names and traces (clipped to +-2 mV), drawn after any shading so that they stay on top. */
+static void ecg_traces(FILE *f, const EcgPanel *e, const float *signal, int n_samples) {
+    const int n = (int)e->span < n_samples ? (int)e->span : n_samples;
+    for (int l = 0; l < N_LEADS; l++) {
+        const double mid = 32 + e->lane * l + e->lane / 2.0;
+        fprintf(f, "<text x=\"4\" y=\"%.1f\">%s</text>\n", mid + 4, LEAD_NAMES[l]);
+        fprintf(f, "<polyline fill=\"none\" stroke=\"#222\" stroke-width=\"0.8\" points=\"");
+        for (int i = 0; i < n; i++) {
+            double v = signal[(size_t)l * n_samples + i];
+            v = v > 2 ? 2 : v < -2 ? -2 : v;
+            fprintf(f, "%.1f,%.1f ", e->left + e->width * i / e->span, mid - v * (e->lane / 4.5));
+        }
+        fputs("\"/>\n", f);
+    }
+}
+
 void svg_ecg(FILE *f, const char *title, const float *signal, int n_samples, double rate_hz, int patch_len,
              int n_patches, const uint8_t *removed, const float *weights, const uint8_t *primary) {
-    const int lane = 46, left = 40, W = 900, H = 40 + lane * N_LEADS + 20;
-    const double width = W - left - 10, span = (double)n_patches * patch_len;
-    header(f, W, H, title);
+    const EcgPanel e = ecg_panel((double)n_patches * patch_len, 10, 1);
+    const int lane = e.lane;
+    header(f, e.W, e.H, title);
     float wmax = 0;
     for (int k = 0; weights && k < N_LEADS * n_patches; k++) wmax = weights[k] > wmax ? weights[k] : wmax;
     for (int l = 0; l < N_LEADS; l++) {
-        const double top = 32 + lane * l, mid = top + lane / 2.0;
-        fprintf(f, "<text x=\"4\" y=\"%.1f\">%s</text>\n", mid + 4, LEAD_NAMES[l]);
+        const double top = 32 + lane * l;
         for (int t = 0; t < n_patches; t++) {
-            const double x = left + width * t * patch_len / span, w = width * patch_len / span;
+            const double x = e.left + e.width * t * patch_len / e.span, w = e.width * patch_len / e.span;
             if (removed && removed[l * n_patches + t])
                 fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#D55E00\" fill-opacity=\"0.25\"/>\n", x, top, w, lane - 4);
             if (primary && primary[l * n_patches + t])
@@ -181,16 +212,73 @@ void svg_ecg(FILE *f, const char *title, const float *signal, int n_samples, dou
             if (weights && wmax > 0)
                 fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"4\" fill=\"#0072B2\" fill-opacity=\"%.3f\"/>\n", x, top + lane - 8, w, weights[l * n_patches + t] / wmax);
         }
-        fprintf(f, "<polyline fill=\"none\" stroke=\"#222\" stroke-width=\"0.8\" points=\"");
-        const int n = (int)span < n_samples ? (int)span : n_samples;
-        for (int i = 0; i < n; i++) {
-            double v = signal[(size_t)l * n_samples + i];
-            v = v > 2 ? 2 : v < -2 ? -2 : v;
-            fprintf(f, "%.1f,%.1f ", left + width * i / span, mid - v * (lane / 4.5));
-        }
-        fputs("\"/>\n", f);
     }
+    ecg_traces(f, &e, signal, n_samples);
     fprintf(f, "<text x=\"%d\" y=\"%d\">%.1f s; shaded: removed by the masker; outlined: primary evidence; blue: selector weight</text>\n",
-            left, H - 6, span / rate_hz);
+            e.left, e.H - 6, e.span / rate_hz);
     fputs("</svg>\n", f);
+}
+
+int svg_shade_level(float v) {
+    const double q = floor((double)v * SVG_SHADE_LEVELS + 0.5);
+    return q <= 0 ? 0 : q >= SVG_SHADE_LEVELS ? SVG_SHADE_LEVELS : (int)q;
+}
+
+int svg_ecg_shaded(FILE *f, const char *title, const float *signal, int n_samples, double rate_hz, const float *shade,
+                   int shade_rows, const char *const *notes) {
+    int n_notes = 0;
+    while (notes && notes[n_notes]) n_notes++;
+    /* per-lead shading gets a right margin for each lead's mean */
+    const EcgPanel e = ecg_panel(n_samples, shade_rows == N_LEADS ? 52 : 10, n_notes + 1);
+    header(f, e.W, e.H, title);
+    int runs = 0;
+    uint8_t *level = xmalloc((size_t)n_samples);
+    for (int r = 0; r < shade_rows; r++) {
+        const float *row = shade + (size_t)r * n_samples;
+        const double top = 32 + e.lane * (shade_rows == N_LEADS ? r : 0);
+        const int height = shade_rows == N_LEADS ? e.lane - 4 : e.lane * N_LEADS - 4;
+        int present[SVG_SHADE_LEVELS + 1] = {0};
+        for (int i = 0; i < n_samples; i++) present[level[i] = (uint8_t)svg_shade_level(row[i])] = 1;
+        /* one path per level, a rectangle per run of samples at that level: a noisy mask makes
+         * thousands of runs, and a path keeps the page about three times smaller than a <rect> each */
+        for (int q = 1; q <= SVG_SHADE_LEVELS; q++) {
+            if (!present[q]) continue;
+            fprintf(f, "<path class=\"shade\" fill=\"#D55E00\" fill-opacity=\"%.2f\" d=\"", 0.6 * q / SVG_SHADE_LEVELS);
+            for (int i = 0; i < n_samples;) {
+                int j = i + 1;
+                while (j < n_samples && level[j] == level[i]) j++;
+                if (level[i] == q) {
+                    const double w = e.width * (j - i) / e.span;
+                    fprintf(f, "M%.2f %.0fh%.2fv%dh-%.2fz", e.left + e.width * i / e.span, top, w, height, w);
+                    runs++;
+                }
+                i = j;
+            }
+            fputs("\"/>\n", f);
+        }
+        if (shade_rows == N_LEADS) {
+            double s = 0;
+            for (int i = 0; i < n_samples; i++) s += row[i];
+            fprintf(f, "<text x=\"%d\" y=\"%.1f\" fill=\"#A04000\">%.0f%%</text>\n", e.W - 44, top + e.lane / 2.0 + 4,
+                    100 * s / n_samples);
+        }
+    }
+    ecg_traces(f, &e, signal, n_samples);
+    const double axis = 32 + e.lane * N_LEADS;
+    fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>\n", e.left, axis, e.left + e.width, axis);
+    const double seconds = n_samples / rate_hz, step = nice_step(seconds, 10);
+    for (int k = 0; k * step <= seconds + 1e-9; k++) {
+        const double x = e.left + e.width * k * step * rate_hz / e.span;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>"
+                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666\">%g s</text>\n",
+                x, axis, x, axis + 4, x, axis + 14, k * step);
+    }
+    for (int k = 0; k < n_notes; k++) {
+        fprintf(f, "<text x=\"%d\" y=\"%d\">", e.left, e.H - 6 - 14 * (n_notes - 1 - k));
+        svg_escape(f, notes[k]);
+        fputs("</text>\n", f);
+    }
+    fputs("</svg>\n", f);
+    free(level);
+    return runs;
 }
