@@ -323,14 +323,16 @@ int report_write(const ReportOptions *o, const char *html_path) {
     time_t now = time(NULL);
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-    fprintf(md, "# %s\n\nscar %s, %s. Models:", title, SCAR_VERSION, when);
+    fprintf(md, "# %s\n\nscar %s, %s.", title, SCAR_VERSION, when);
     fprintf(html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
     svg_escape(html, title);
     fprintf(html, "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
                   "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px}"
                   "th{background:#f4f4f4}svg{margin:8px 0;display:block}code{font-size:12px}</style></head><body>\n<h1>");
     svg_escape(html, title);
-    fprintf(html, "</h1>\n<p>scar %s, %s. Models:", SCAR_VERSION, when);
+    fprintf(html, "</h1>\n<p>scar %s, %s.", SCAR_VERSION, when);
+    /* a page of example ECGs alone has no evaluated models and no CMRS to explain */
+    if (c.n_models) fprintf(md, " Models:"), fprintf(html, " Models:");
     for (int m = 0; m < c.n_models; m++) {
         fprintf(md, " %s%s (`%s`)", m ? "," : "", c.names[m], c.models[m]);
         fprintf(html, "%s <b>", m ? "," : "");
@@ -339,10 +341,15 @@ int report_write(const ReportOptions *o, const char *html_path) {
         svg_escape(html, c.models[m]);
         fprintf(html, "</code>)");
     }
-    fprintf(md, ".\nCMRS: the fraction of the diagnostic decisions (positive class ranked above negative class) right on "
-                "the clean ECG that stay right under the protocol.\n");
-    fprintf(html, ".</p><p>CMRS: the fraction of the diagnostic decisions (positive class ranked above negative class) "
-                  "right on the clean ECG that stay right under the protocol.</p>\n");
+    if (c.n_models) {
+        fprintf(md, ".\nCMRS: the fraction of the diagnostic decisions (positive class ranked above negative class) right on "
+                    "the clean ECG that stay right under the protocol.\n");
+        fprintf(html, ".</p><p>CMRS: the fraction of the diagnostic decisions (positive class ranked above negative class) "
+                      "right on the clean ECG that stay right under the protocol.</p>\n");
+    } else {
+        fprintf(md, "\n");
+        fprintf(html, "</p>\n");
+    }
     const char *tasks[2] = {"zeroshot", "probe"};
     for (int t = 0; t < 2; t++) {
         if (!has_task(&c, tasks[t])) continue;

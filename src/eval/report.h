@@ -1,7 +1,8 @@
 /* Reports (DESIGN §7): results of several models side by side, as a Markdown file of tables and an
  * HTML page with SVG plots -- AUROC and CMRS against the fraction missing, the reduced lead sets,
  * per-class bars, training curves from run folders, and 12-lead example ECGs with the tokens a
- * SCAR masker removes and the selector's pooling weights drawn over them. */
+ * SCAR masker removes and the selector's pooling weights drawn over them, or, for a
+ * self-supervised checkpoint, the soft masks of its adversarial mask generator. */
 #ifndef SCAR_EVAL_REPORT_H
 #define SCAR_EVAL_REPORT_H
 
@@ -10,7 +11,7 @@ typedef struct {
     int n_results;
     const char *const *run_dirs;      /* [n_runs] scar pretrain --out folders (log.jsonl) */
     int n_runs;
-    const char *example_model;        /* draw examples with this model (NULL: none) */
+    const char *example_model;        /* draw examples with this checkpoint, pretrain or ssl (NULL: none) */
     const char *example_data;         /* from the test split of this pack */
     int n_examples;
     const char *title;

@@ -5,34 +5,58 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "core/safetensors.h"
 #include "data/missing.h"
 #include "data/pack.h"
 #include "eval/adversarial.h"
+#include "eval/report_ssl_masks.h"
 #include "eval/svg.h"
 #include "model/clip_io.h"
+#include "model/ssl_model.h"
 
-/* Test records with one positive class of `set` each, a different class each time first. */
-static int pick(const Pack *p, int set, int *out, int want) {
-    const int n = pack_count(p), C = pack_schema(p)->n_classes[set];
+int report_pick_examples(const Pack *p, int *out, int want, int *set_out) {
+    const LabelSchema *s = pack_schema(p);
+    int set = 0;
+    for (int i = 0; i < s->n_sets; i++)
+        if (!strcmp(s->set_name[i], "super")) set = i;
+    *set_out = set;
+    const int n = pack_count(p), C = s->n_classes[set];
     int k = 0, used[SCAR_MAX_CLASSES] = {0};
-    for (int round = 0; round < 2 && k < want; round++)
+    /* rounds: a new class each; one class each; then any test record (a small pack may have few
+     * single-diagnosis records) */
+    for (int round = 0; round < 3 && k < want; round++)
         for (int i = 0; i < n && k < want; i++) {
             EcgRecord v;
             if (pack_split(p, i) != SPLIT_TEST || pack_get(p, i, &v) != 0) continue;
             int cls = -1, count = 0;
             for (int c = 0; c < C; c++)
                 if (label_has(&v.labels[set], c)) cls = c, count++;
-            if (count != 1 || (round == 0 && used[cls])) continue;
+            if (round < 2 && (count != 1 || (round == 0 && used[cls]))) continue;
             int dup = 0;
             for (int j = 0; j < k; j++) dup |= out[j] == i;
             if (dup) continue;
-            used[cls] = 1;
+            if (cls >= 0) used[cls] = 1;
             out[k++] = i;
         }
     return k;
 }
 
+void report_example_title(const Pack *p, const EcgRecord *v, int set, char *title, size_t size) {
+    const LabelSchema *s = pack_schema(p);
+    int len = snprintf(title, size, "record %s:", v->id);
+    for (int c = 0; c < s->n_classes[set] && len < (int)size; c++)
+        if (label_has(&v->labels[set], c)) len += snprintf(title + len, size - (size_t)len, " %s", s->class_name[set][c]);
+    if (len < (int)size) snprintf(title + len, size - (size_t)len, " -- \"%.120s\"", v->report);
+}
+
 int report_examples(FILE *html, const char *model_path, const char *pack_path, int n_examples) {
+    /* the checkpoint's kind decides what there is to draw */
+    SafeTensors *st = safetensors_open(model_path);
+    if (!st) return -1;
+    const char *kind = safetensors_metadata(st, "kind");
+    const int ssl = kind && !strcmp(kind, SSL_MODEL_KIND);
+    safetensors_close(st);
+    if (ssl) return report_ssl_masks(html, model_path, pack_path, n_examples);
     AdversarialMasker am;
     memset(&am, 0, sizeof am);
     ClipModel *m;
@@ -47,11 +71,9 @@ int report_examples(FILE *html, const char *model_path, const char *pack_path, i
     }
     const LabelSchema *s = pack_schema(p);
     int set = 0;
-    for (int i = 0; i < s->n_sets; i++)
-        if (!strcmp(s->set_name[i], "super")) set = i;
     const int NP = m->cfg.ecg.n_patches, P = m->cfg.ecg.patch_len, S = pack_samples(p);
     int idx[64];
-    const int n = pick(p, set, idx, n_examples < 64 ? n_examples : 64);
+    const int n = report_pick_examples(p, idx, n_examples < 64 ? n_examples : 64, &set);
     fprintf(html, "<h2>Example ECGs</h2>\n<p>Model <code>");
     svg_escape(html, model_path);
     fprintf(html, "</code>%s.</p>\n", has_masker ? " (with its masker, at its training budget)" : " (no masker: no removal drawn)");
@@ -111,11 +133,8 @@ int report_examples(FILE *html, const char *model_path, const char *pack_path, i
             }
         }
         if (rc) break;
-        char title[512] = "";
-        int len = snprintf(title, sizeof title, "record %s:", v.id);
-        for (int c = 0; c < s->n_classes[set]; c++)
-            if (label_has(&v.labels[set], c)) len += snprintf(title + len, sizeof title - (size_t)len, " %s", s->class_name[set][c]);
-        snprintf(title + len, sizeof title - (size_t)len, " -- \"%.120s\"", v.report);
+        char title[512];
+        report_example_title(p, &v, set, title, sizeof title);
         svg_ecg(html, title, v.signal, S, pack_rate(p), P, NP, has_masker ? removed : NULL, weights,
                 v.n_evidence ? primary : NULL);
     }
