@@ -1,5 +1,6 @@
 /* scar ssl: self-supervised ECG pretraining (train/ssl_train.h). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,8 +118,13 @@ int cmd_ssl(int argc, char **argv) {
     o.progress = quiet ? 0 : -1;
     SslTrainResult res;
     if (ssl_train(&o, &res) != 0) return cli_report_error(cmd);
-    printf("scar ssl (%s%s): %lld steps, final loss %.4f, best validation loss %.4f, %.1f records/s, %.0f s; model in %s/best.safetensors\n",
-           aug, o.halves ? ", halves" : "", (long long)res.steps_done, res.final_loss, res.best_val_loss, res.records_per_s,
-           res.seconds, o.out_dir);
+    /* best.safetensors exists only when validation ran (a validation split of at least one batch) */
+    const int validated = !isnan(res.best_val_loss);
+    printf("scar ssl (%s%s): %lld steps, final loss %.4f, ", aug, o.halves ? ", halves" : "", (long long)res.steps_done,
+           res.final_loss);
+    if (validated) printf("best validation loss %.4f, ", res.best_val_loss);
+    else printf("no validation (the validation split is smaller than one batch), ");
+    printf("%.1f records/s, %.0f s; model in %s/%s\n", res.records_per_s, res.seconds, o.out_dir,
+           validated ? "best.safetensors" : "last.safetensors");
     return 0;
 }
