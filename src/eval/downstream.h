@@ -46,8 +46,8 @@ const char *class_status_text(ClassStatus s);
  * class the split has, so only CLASS_NO_TRAIN_NEGATIVE can depend on the fraction). Fails (-1,
  * scar_fail naming the pack, the task, the split and each class with its reason) when no class is
  * evaluated, or when the validation split has no taught class with both positive and negative
- * records (nothing to select on). Otherwise 0, and in note (may be NULL) a line naming the classes
- * left out, grouped by reason ("" when none). */
+ * records (nothing to select on); status is filled either way. Otherwise 0, and in note (may be
+ * NULL) a line naming the classes left out, grouped by reason ("" when none). */
 int task_classes(const Task *t, const Pack *p, const int *train_rows, int n_train_rows, uint8_t *status,
                  char *note, size_t note_cap);
 
