@@ -19,6 +19,15 @@ static void usage(FILE *f) {
             "training split: fine-tune the encoder and a linear head end to end (default), or fit a\n"
             "logistic regression on its frozen features (--frozen). Selection on the validation split;\n"
             "macro AUROC and accuracy on the test split with bootstrap intervals.\n\n"
+            "Records with no class of the task (unknown sex, no rhythm stated) are left out. Each class\n"
+            "present in the training split keeps at least one training record at any fraction. A class\n"
+            "that cannot be taught (no training record, or on every one) or scored (no test record, or\n"
+            "on every one: AUROC undefined) is left out of the macro means with a warning naming the\n"
+            "pack, the split and the class; the result file lists it under extra.left_out, its\n"
+            "per-class values null (top-1 accuracy still counts every test record). When no class is\n"
+            "left, or no taught class has both positive and negative validation records to select\n"
+            "on, nothing is trained or written: an error names the pack, the split and each class,\n"
+            "exit status 1.\n\n"
             "  --task NAME          a label set of the pack (rhythm: arrhythmia) or sex\n"
             "  --model M            a checkpoint from scar ssl\n"
             "  --scratch            a freshly initialised encoder instead (supervised baseline):\n"
@@ -93,6 +102,12 @@ int cmd_finetune(int argc, char **argv) {
     Task t;
     int rc = 0;
     if (task_open(&t, p, task) != 0) rc = cli_report_error(cmd);
+    if (!rc) { /* before any training: the whole training split (each fraction is checked again) */
+        uint8_t status[SCAR_MAX_CLASSES];
+        char note[1024];
+        if (task_classes(&t, p, NULL, 0, status, note, sizeof note) != 0) rc = cli_report_error(cmd);
+        else if (note[0]) fprintf(stderr, "scar finetune: warning: %s: task %s: left out of the macro means: %s\n", data, task, note);
+    }
     for (int k = 0; k < n_fr && !rc; k++) {
         SslModel m;
         if (scratch) {
@@ -127,8 +142,10 @@ int cmd_finetune(int argc, char **argv) {
         char ia[64] = "", ib[64] = "";
         if (!isnan(a.lo)) snprintf(ia, sizeof ia, " [%.3f, %.3f]", a.lo, a.hi);
         if (!isnan(acc.lo)) snprintf(ib, sizeof ib, " [%.3f, %.3f]", acc.lo, acc.hi);
-        printf("%s %s, fraction %g: macro AUROC %.3f%s, accuracy %.3f%s (%d test records)\n", frozen ? "probe" : "fine-tuning",
-               task, fr[k], a.value, ia, acc.value, ib, r.metrics.n_samples);
+        const int n_eval = r.metrics.n_classes - r.metrics.metric[METRIC_AUROC].n_undefined;
+        printf("%s %s, fraction %g: macro AUROC %.3f%s over %d of %d classes, accuracy %.3f%s (%d test records)\n",
+               frozen ? "probe" : "fine-tuning", task, fr[k], a.value, ia, n_eval, r.metrics.n_classes, acc.value, ib,
+               r.metrics.n_samples);
         if (json) {
             char path[4096], tag[32];
             snprintf(tag, sizeof tag, "%g", fr[k]);

@@ -14,7 +14,10 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: scar ssl --aug KIND --data PACK --out DIR [options]\n\n"
-            "Pretrain an ECG encoder without text: SimCLR's NT-Xent between two views of each record.\n\n"
+            "Pretrain an ECG encoder without text: SimCLR's NT-Xent between two views of each record.\n"
+            "DIR gets last.safetensors, and best.safetensors by the loss on fixed validation batches\n"
+            "(a validation split smaller than a batch is one shorter batch; with fewer than 2\n"
+            "validation records there is no validation loss and no best.safetensors).\n\n"
             "  --aug KIND             none | standard | random | 3kg | adv, with options after a colon:\n"
             "                         'random:ratio=0.5,blocks=1', '3kg:angle=45,scale=1-1.5,block=0.5',\n"
             "                         'standard:noise=0.05,scale=0.8-1.2,shift=0.1'; adv: views are a\n"
@@ -118,13 +121,11 @@ int cmd_ssl(int argc, char **argv) {
     o.progress = quiet ? 0 : -1;
     SslTrainResult res;
     if (ssl_train(&o, &res) != 0) return cli_report_error(cmd);
-    /* best.safetensors exists only when validation ran (a validation split of at least one batch) */
-    const int validated = !isnan(res.best_val_loss);
-    printf("scar ssl (%s%s): %lld steps, final loss %.4f, ", aug, o.halves ? ", halves" : "", (long long)res.steps_done,
-           res.final_loss);
-    if (validated) printf("best validation loss %.4f, ", res.best_val_loss);
-    else printf("no validation (the validation split is smaller than one batch), ");
-    printf("%.1f records/s, %.0f s; model in %s/%s\n", res.records_per_s, res.seconds, o.out_dir,
-           validated ? "best.safetensors" : "last.safetensors");
+    char val[96];
+    if (isnan(res.best_val_loss)) snprintf(val, sizeof val, "no validation loss (fewer than 2 validation records)");
+    else snprintf(val, sizeof val, "best validation loss %.4f", res.best_val_loss);
+    printf("scar ssl (%s%s): %lld steps, final loss %.4f, %s, %.1f records/s, %.0f s; model in %s/%s.safetensors\n",
+           aug, o.halves ? ", halves" : "", (long long)res.steps_done, res.final_loss, val, res.records_per_s,
+           res.seconds, o.out_dir, isnan(res.best_val_loss) ? "last" : "best");
     return 0;
 }

@@ -4,7 +4,8 @@
  *   ptbxl  PTB-XL: ptbxl_database.csv (reports, scp_codes, strat_fold), scp_statements.csv (the
  *          super 5 / sub 23 / form 19 / rhythm 12 label sets), records100/ or records500/
  *   cinc   PhysioNet/CinC Challenge 2020/2021 layout (CPSC 2018, Georgia, Chapman-Shaoxing, Ningbo,
- *          PTB-XL as HR*): .hea + .mat, `# Dx:` SNOMED CT codes or CPSC abbreviations
+ *          PTB-XL as HR*): .hea + .mat, `# Dx:` SNOMED CT codes or CPSC abbreviations (the
+ *          scored 26 / cpsc2018 9 / rhythm 8 label sets), SRC searched recursively
  *   ludb   LUDB: diagnoses in the header comments
  *   mimic  MIMIC-IV-ECG: record_list.csv + machine_measurements.csv (report_0..report_17)
  *   wfdb   any folder of WFDB records (or one record); comments become the report

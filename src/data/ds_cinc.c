@@ -3,8 +3,12 @@
  * (`# Age: 74`, `# Sex: Male`, `# Dx: 164889003,59118001` or, in the CPSC 2018 release,
  * abbreviations such as `#Dx: RBBB` / `I-AVB` / `Normal`).
  *
- * Two label sets: "scored", the 2021 Challenge's 30 scored SNOMED CT codes with its equivalent
- * pairs merged (26 classes), and "cpsc2018", the 9 classes of CPSC 2018. The report is the names
+ * Three label sets: "scored", the 2021 Challenge's 30 scored SNOMED CT codes with its equivalent
+ * pairs merged (26 classes); "cpsc2018", the 9 classes of CPSC 2018; and "rhythm", the 8 rhythm
+ * statements among the scored classes (AF AFL Brady NSR PR SA SB STach: arrhythmia classification
+ * as in PTB-XL's rhythm set, which also leaves ectopic beats such as PAC and PVC to other sets). A
+ * record whose Dx names no rhythm (CPSC 2018 states sinus rhythm only as "Normal") has no rhythm
+ * label rather than a guessed one. The report is the names
  * of the record's diagnoses. Names come from this file's table for the codes it knows, and from
  * any Challenge dx_mapping CSV found in the folder (or given) for the rest; a code with no name
  * anywhere still counts for nothing but is not an error. A Dx entry that is neither a number nor a
@@ -21,7 +25,7 @@
 #include "data/dataset_impl.h"
 #include "data/text.h"
 
-enum { SET_SCORED, SET_CPSC };
+enum { SET_SCORED, SET_CPSC, SET_RHYTHM };
 
 static const char *const SCORED[] = {"AF",   "AFL",    "BBB", "Brady", "LBBB", "RBBB", "IAVB", "IRBBB", "LAD",
                                      "LAnFB", "LQRSV", "NSIVCB", "NSR", "PAC", "PR",   "PRWP", "PVC",   "LPR",
@@ -29,6 +33,8 @@ static const char *const SCORED[] = {"AF",   "AFL",    "BBB", "Brady", "LBBB", "
 #define N_SCORED ((int)(sizeof SCORED / sizeof SCORED[0]))
 static const char *const CPSC[] = {"NORM", "AF", "IAVB", "LBBB", "RBBB", "PAC", "PVC", "STD", "STE"};
 #define N_CPSC ((int)(sizeof CPSC / sizeof CPSC[0]))
+static const char *const RHYTHM[] = {"AF", "AFL", "Brady", "NSR", "PR", "SA", "SB", "STach"}; /* scored names */
+#define N_RHYTHM ((int)(sizeof RHYTHM / sizeof RHYTHM[0]))
 
 typedef struct {
     const char *code, *abbrev, *name, *scored, *cpsc; /* class names in each set, NULL if none */
@@ -188,8 +194,10 @@ static int cinc_load(const Dataset *d, int i, EcgRecord *out, char *warn, size_t
             const DxCode *k = known(code);
             if (k) {
                 int s = class_index(SCORED, N_SCORED, k->scored), p = class_index(CPSC, N_CPSC, k->cpsc);
+                int r = class_index(RHYTHM, N_RHYTHM, k->scored);
                 if (s >= 0) label_set(&out->labels[SET_SCORED], s);
                 if (p >= 0) label_set(&out->labels[SET_CPSC], p);
+                if (r >= 0) label_set(&out->labels[SET_RHYTHM], r);
             }
             const char *name = code_name(c, code);
             int seen = 0;
@@ -216,13 +224,16 @@ int ds_cinc_open(Dataset *d, const char *dx_map) {
     d->impl = c;
     d->ops = &CINC_OPS;
     LabelSchema *s = &d->schema;
-    s->n_sets = 2;
+    s->n_sets = 3;
     strcpy(s->set_name[SET_SCORED], "scored");
     strcpy(s->set_name[SET_CPSC], "cpsc2018");
+    strcpy(s->set_name[SET_RHYTHM], "rhythm");
     s->n_classes[SET_SCORED] = N_SCORED;
     for (int k = 0; k < N_SCORED; k++) strcpy(s->class_name[SET_SCORED][k], SCORED[k]);
     s->n_classes[SET_CPSC] = N_CPSC;
     for (int k = 0; k < N_CPSC; k++) strcpy(s->class_name[SET_CPSC][k], CPSC[k]);
+    s->n_classes[SET_RHYTHM] = N_RHYTHM;
+    for (int k = 0; k < N_RHYTHM; k++) strcpy(s->class_name[SET_RHYTHM][k], RHYTHM[k]);
 
     if (dx_map) {
         if (read_dx_map(c, dx_map) != 0) return -1;

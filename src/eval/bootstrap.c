@@ -61,6 +61,7 @@ typedef struct {
     RankedScores *ranked;   /* [C] */
     int *prefix;            /* [C] ranks predicted positive at the class's threshold */
     uint8_t *top1_correct;  /* [n] single-label sets only */
+    const uint8_t *left_out; /* [C] or NULL (EvalOptions.left_out) */
 } Prepared;
 
 /* Metric values of one (weighted) sample set: value[k * C + c], macro[k]. */
@@ -72,6 +73,8 @@ static void evaluate_weighted(const Prepared *p, const uint32_t *w, double *valu
                         &value[METRIC_AUPRC * C + c], &k);
         value[METRIC_F1 * C + c] = p->have_thresholds ? confusion_f1(k) : NAN;
         value[METRIC_ACCURACY * C + c] = p->have_thresholds ? confusion_accuracy(k) : NAN;
+        if (p->left_out && p->left_out[c])
+            for (int m = 0; m < N_METRICS; m++) value[m * C + c] = NAN;
     }
     for (int k = 0; k < N_METRICS; k++) macro[k] = metric_nanmean(value + (size_t)k * C, C, NULL);
     if (p->single_label) {
@@ -130,7 +133,7 @@ int eval_metrics_compute(const double *test_scores, const uint8_t *test_labels, 
     out->seed = opt->seed;
     out->level = level;
 
-    Prepared p = {.n = n, .C = C, .single_label = opt->single_label, .have_thresholds = have_val};
+    Prepared p = {.n = n, .C = C, .single_label = opt->single_label, .have_thresholds = have_val, .left_out = opt->left_out};
     p.ranked = xmalloc(sizeof *p.ranked * (size_t)C);
     for (int c = 0; c < C; c++) ranked_init(&p.ranked[c], test_scores + c, test_labels + c, n, C);
     if (have_val) {

@@ -54,6 +54,9 @@ typedef struct {
     int n_boot;         /* resamples; 0: point estimates only */
     uint64_t seed;
     double level;       /* interval level; 0 means 0.95 */
+    const uint8_t *left_out; /* [n_classes] nonzero: the class is left out as if undefined (its
+                                per-class values NaN, not in the macro means; top-1 accuracy still
+                                counts its samples); NULL: none */
 } EvalOptions;
 
 /* Metrics of test scores [n_test, C] against test labels [n_test, C], thresholds from validation

@@ -68,6 +68,72 @@ void task_free(Task *t) {
     memset(t, 0, sizeof *t);
 }
 
+const char *class_status_text(ClassStatus s) {
+    switch (s) {
+    case CLASS_NO_TRAIN_POSITIVE: return "no training record";
+    case CLASS_NO_TRAIN_NEGATIVE: return "on every training record";
+    case CLASS_NO_TEST_POSITIVE: return "no test record";
+    case CLASS_NO_TEST_NEGATIVE: return "on every test record";
+    default: return "evaluated";
+    }
+}
+
+/* Positives per class pos [C] among rows [n] (NULL: 0..n-1) of labels [*, C]. */
+static void count_positives(const uint8_t *labels, const int *rows, int n, int C, int *pos) {
+    for (int c = 0; c < C; c++) pos[c] = 0;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < C; c++) pos[c] += labels[(size_t)(rows ? rows[i] : i) * C + c];
+}
+
+/* "A, B (why); C (why)": the classes whose code[c] is nonzero, grouped by the text of the code. */
+static void describe(const Task *t, const uint8_t *code, const char *(*text)(int), char *out, size_t cap) {
+    size_t len = 0;
+    out[0] = 0;
+    for (int r = 1; r < 8; r++) {
+        int first = 1;
+        for (int c = 0; c < t->n_classes; c++) {
+            if (code[c] != r || len >= cap) continue;
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", first ? (len ? "; " : "") : ", ", t->class_name[c]);
+            first = 0;
+        }
+        if (!first && len < cap) len += (size_t)snprintf(out + len, cap - len, " (%s)", text(r));
+    }
+}
+
+static const char *status_text(int s) { return class_status_text((ClassStatus)s); }
+static const char *validation_text(int s) { return s == 1 ? "no validation record" : "on every validation record"; }
+
+int task_classes(const Task *t, const Pack *p, const int *train_rows, int n_train_rows, uint8_t *status, char *note,
+                 size_t note_cap) {
+    const int C = t->n_classes, n_tr = train_rows ? n_train_rows : t->n[0];
+    int tr[SCAR_MAX_CLASSES], va[SCAR_MAX_CLASSES], te[SCAR_MAX_CLASSES], n_eval = 0, n_select = 0;
+    count_positives(t->labels[0], train_rows, n_tr, C, tr);
+    count_positives(t->labels[1], NULL, t->n[1], C, va);
+    count_positives(t->labels[2], NULL, t->n[2], C, te);
+    uint8_t val_code[SCAR_MAX_CLASSES];
+    for (int c = 0; c < C; c++) {
+        const int taught = tr[c] > 0 && tr[c] < n_tr;
+        status[c] = tr[c] == 0 ? CLASS_NO_TRAIN_POSITIVE : tr[c] == n_tr ? CLASS_NO_TRAIN_NEGATIVE
+                  : te[c] == 0 ? CLASS_NO_TEST_POSITIVE : te[c] == t->n[2] ? CLASS_NO_TEST_NEGATIVE : CLASS_EVALUATED;
+        n_eval += status[c] == CLASS_EVALUATED;
+        val_code[c] = !taught ? 0 : va[c] == 0 ? 1 : va[c] == t->n[1] ? 2 : 0;
+        n_select += taught && !val_code[c];
+    }
+    char why[900];
+    describe(t, status, status_text, why, sizeof why);
+    if (n_eval == 0)
+        return scar_fail("%s: task %s: no class can be evaluated (%d training, %d test records): %s", pack_path(p), t->name,
+                         n_tr, t->n[2], why);
+    if (n_select == 0) {
+        char vwhy[900];
+        describe(t, val_code, validation_text, vwhy, sizeof vwhy);
+        return scar_fail("%s: task %s: the validation split (%d records) has no class the training records teach with "
+                         "both positive and negative records, nothing to select on: %s", pack_path(p), t->name, t->n[1], vwhy);
+    }
+    if (note && note_cap) snprintf(note, note_cap, "%s", why);
+    return 0;
+}
+
 /* The model's input from records of a pack: a ResNet reads the whole record (global pooling), a
  * transformer its first `samples` samples (its time embedding has that many patches). */
 static int input_length(const SslModel *m, const Pack *p) {
@@ -99,7 +165,7 @@ int ssl_extract_features(SslModel *m, const Pack *p, const int *idx, int n, floa
 }
 
 static void fill_result(EvalResult *r, const char *task, const Task *t, const char *model, const Pack *p, double fraction,
-                        uint64_t seed) {
+                        uint64_t seed, const uint8_t *status) {
     memset(r, 0, sizeof *r);
     r->task = xstrdup(task);
     r->model = xstrdup(model);
@@ -111,10 +177,24 @@ static void fill_result(EvalResult *r, const char *task, const Task *t, const ch
     r->seed = seed;
     r->extra = cJSON_CreateObject();
     cJSON_AddNumberToObject(r->extra, "label_fraction", fraction);
+    cJSON *left = cJSON_AddArrayToObject(r->extra, "left_out");
+    int n_eval = 0;
+    for (int c = 0; c < t->n_classes; c++) {
+        if (status[c] == CLASS_EVALUATED) {
+            n_eval++;
+            continue;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "class", t->class_name[c]);
+        cJSON_AddStringToObject(o, "reason", class_status_text((ClassStatus)status[c]));
+        cJSON_AddItemToArray(left, o);
+    }
+    cJSON_AddNumberToObject(r->extra, "evaluated_classes", n_eval);
 }
 
-static int metrics(const Task *t, const double *test, const double *val, int n_boot, uint64_t seed, EvalResult *r) {
-    const EvalOptions opt = {.single_label = t->single_label, .n_boot = n_boot, .seed = seed, .level = 0.95};
+static int metrics(const Task *t, const double *test, const double *val, int n_boot, uint64_t seed, const uint8_t *status,
+                   EvalResult *r) {
+    const EvalOptions opt = {.single_label = t->single_label, .n_boot = n_boot, .seed = seed, .level = 0.95, .left_out = status};
     return eval_metrics_compute(test, t->labels[2], t->n[2], val, t->labels[1], t->n[1], t->n_classes, &opt, &r->metrics);
 }
 
@@ -126,7 +206,9 @@ int downstream_probe(SslModel *m, const Pack *p, const Task *t, double fraction,
     double *val = xmalloc((size_t)t->n[1] * C * sizeof(double)), *test = xmalloc((size_t)t->n[2] * C * sizeof(double));
     LinearProbe pr;
     memset(&pr, 0, sizeof pr);
-    int rc = ssl_extract_features(m, p, t->idx[0], t->n[0], feat);
+    uint8_t status[SCAR_MAX_CLASSES];
+    int rc = task_classes(t, p, NULL, 0, status, NULL, 0); /* before the work: the whole training split */
+    if (!rc) rc = ssl_extract_features(m, p, t->idx[0], t->n[0], feat);
     if (!rc) rc = ssl_extract_features(m, p, t->idx[1], t->n[1], feat + (size_t)t->n[0] * F);
     if (!rc) rc = ssl_extract_features(m, p, t->idx[2], t->n[2], te);
     if (!rc) {
@@ -136,11 +218,12 @@ int downstream_probe(SslModel *m, const Pack *p, const Task *t, double fraction,
         const ProbeData d = {feat, lab, split, n, F, C};
         rc = probe_train(&d, fraction, seed, NULL, &pr);
     }
+    if (!rc) rc = task_classes(t, p, pr.train_rows, pr.n_train_rows, status, NULL, 0); /* the rows kept */
     if (!rc) {
         probe_scores(&pr, feat + (size_t)t->n[0] * F, t->n[1], val);
         probe_scores(&pr, te, t->n[2], test);
-        fill_result(r, "probe", t, "", p, fraction, seed);
-        rc = metrics(t, test, val, n_boot, seed, r);
+        fill_result(r, "probe", t, "", p, fraction, seed, status);
+        rc = metrics(t, test, val, n_boot, seed, status, r);
     }
     probe_free(&pr);
     free(feat), free(te), free(lab), free(split), free(val), free(test);
@@ -167,6 +250,17 @@ static int scores_of(SslModel *m, const Tensor *hw, const Tensor *hb, const Pack
     return rc;
 }
 
+/* Validation macro AUROC over the classes the training rows teach (scores [n, C], labels [n, C]). */
+static double taught_auroc(const double *scores, const uint8_t *labels, int n, int C, const uint8_t *status) {
+    double per_class[SCAR_MAX_CLASSES], sum = 0;
+    int k = 0;
+    metric_auroc_classes(scores, labels, n, C, per_class, NULL);
+    for (int c = 0; c < C; c++)
+        if (status[c] != CLASS_NO_TRAIN_POSITIVE && status[c] != CLASS_NO_TRAIN_NEGATIVE && !isnan(per_class[c]))
+            sum += per_class[c], k++;
+    return k ? sum / k : NAN;
+}
+
 int downstream_finetune(SslModel *m, const Pack *p, const Task *t, double fraction, const FinetuneOptions *o, int n_boot,
                         EvalResult *r) {
     const int F = ssl_feature_dim(&m->cfg), C = t->n_classes, S = pack_samples(p), L = input_length(m, p), B = o->batch;
@@ -175,9 +269,10 @@ int downstream_finetune(SslModel *m, const Pack *p, const Task *t, double fracti
     for (int i = 0; i < t->n[0]; i++) all[i] = i;
     const int kept = label_fraction_sample(t->labels[0], C, all, t->n[0], fraction, o->seed, rows);
     free(all);
-    if (kept <= 0) {
+    uint8_t status[SCAR_MAX_CLASSES];
+    if (kept <= 0 || task_classes(t, p, rows, kept, status, NULL, 0) != 0) {
         free(rows);
-        return kept < 0 ? -1 : scar_fail("label fraction %g keeps no training record", fraction);
+        return kept == 0 ? scar_fail("label fraction %g keeps no training record", fraction) : -1;
     }
     /* The linear head, in a store of its own; the encoder's tensors are those named "encoder.". */
     ParamStore hs;
@@ -246,7 +341,7 @@ int downstream_finetune(SslModel *m, const Pack *p, const Task *t, double fracti
         progress_update(&prog, step + 1, NULL);
         if ((step + 1) % o->eval_every == 0 || step + 1 == o->steps) {
             if ((rc = scores_of(m, hw, hb, p, t->idx[1], t->n[1], val)) != 0) break;
-            const double auc = metric_auroc_classes(val, t->labels[1], t->n[1], C, NULL, NULL);
+            const double auc = taught_auroc(val, t->labels[1], t->n[1], C, status);
             if (!isnan(auc) && auc > best_auc) { /* keep the weights of the best validation step */
                 best_auc = auc;
                 best_step = step + 1;
@@ -264,10 +359,10 @@ int downstream_finetune(SslModel *m, const Pack *p, const Task *t, double fracti
         if (!rc) rc = scores_of(m, hw, hb, p, t->idx[2], t->n[2], test);
     }
     if (!rc) {
-        fill_result(r, "finetune", t, "", p, fraction, o->seed);
+        fill_result(r, "finetune", t, "", p, fraction, o->seed, status);
         cJSON_AddNumberToObject(r->extra, "best_step", (double)best_step);
         cJSON_AddNumberToObject(r->extra, "train_rows", kept);
-        rc = metrics(t, test, val, n_boot, o->seed, r);
+        rc = metrics(t, test, val, n_boot, o->seed, status, r);
     }
     graph_free(g);
     adamw_free(&oe), adamw_free(&oh);

@@ -167,7 +167,8 @@ static double step_loss(SslRun *r, int B) {
 }
 
 /* Mean NT-Xent over the fixed validation batches (evaluation mode, fixed views; masked views use
- * the masker's masks as they are now). */
+ * the masker's masks as they are now). A validation split smaller than the batches ends in a
+ * shorter batch, used when it has the 2 records NT-Xent needs; NaN when there is none. */
 static double validation_loss(SslRun *r) {
     const SslTrainOptions *o = r->o;
     SslModel *m = &r->model;
@@ -175,13 +176,13 @@ static double validation_loss(SslRun *r) {
     double total = 0;
     int used = 0;
     for (int k = 0; k < o->val_batches; k++) {
-        const int start = k * o->batch;
-        if (start + o->batch > r->n_val) break;
-        if (make_views(r, r->val_idx + start, o->batch, 0x7a11000000ULL + (uint64_t)k) != 0) return NAN;
+        const int start = k * o->batch, B = r->n_val - start < o->batch ? r->n_val - start : o->batch;
+        if (B < 2) break;
+        if (make_views(r, r->val_idx + start, B, 0x7a11000000ULL + (uint64_t)k) != 0) return NAN;
         graph_reset(g);
         g->training = 0;
         g->grad_enabled = 0;
-        Tensor *x1 = tensor_copy_of(g, r->v1, SHAPE(o->batch, 12, r->L)), *x2 = tensor_copy_of(g, r->v2, SHAPE(o->batch, 12, r->L));
+        Tensor *x1 = tensor_copy_of(g, r->v1, SHAPE(B, 12, r->L)), *x2 = tensor_copy_of(g, r->v2, SHAPE(B, 12, r->L));
         Tensor *loss = o->adversarial ? masked_loss(r, g, x1, x2, ssl_masker_forward(g, &m->masker, x2))
                                       : ntxent_loss(g, project(g, m, x1), project(g, m, x2), m->cfg.temperature, NULL);
         total += loss->data[0];
@@ -331,7 +332,9 @@ int ssl_train(const SslTrainOptions *o, SslTrainResult *res) {
             const double best = bitsd(r.best_bits);
             const int improved = !isnan(v) && (isnan(best) || v < best);
             if (improved) r.best_bits = dbits(v);
-            fprintf(r.log, "{\"step\": %lld, \"validation_loss\": %.6f, \"best\": %s}\n", (long long)r.step, v, improved ? "true" : "false");
+            char vtext[32] = "null"; /* JSON has no NaN */
+            if (!isnan(v)) snprintf(vtext, sizeof vtext, "%.6f", v);
+            fprintf(r.log, "{\"step\": %lld, \"validation_loss\": %s, \"best\": %s}\n", (long long)r.step, vtext, improved ? "true" : "false");
             fflush(r.log);
             if ((rc = save(&r, "last.safetensors")) != 0) break;
             if (improved && (rc = save(&r, "best.safetensors")) != 0) break;

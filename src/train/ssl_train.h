@@ -28,14 +28,16 @@ typedef struct {
     double lr, min_lr, weight_decay, clip_norm, masker_lr;
     uint64_t seed;
     int64_t log_every, eval_every, stop_after;
-    int val_batches;            /* fixed validation batches for the best checkpoint */
+    int val_batches;            /* fixed validation batches for the best checkpoint (the last one
+                                   shorter when the split runs out; none with fewer than 2 records:
+                                   then no best.safetensors, only last.safetensors) */
     double max_loss;
     int progress;
 } SslTrainOptions;
 
 typedef struct {
     int64_t steps_done;
-    double final_loss, best_val_loss, seconds, records_per_s;
+    double final_loss, best_val_loss, seconds, records_per_s; /* best_val_loss NaN: no validation */
 } SslTrainResult;
 
 SslTrainOptions ssl_train_defaults(void);

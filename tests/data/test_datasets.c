@@ -237,11 +237,15 @@ static void cinc_labels_and_reports(void **state) {
     const LabelSchema *s = dataset_schema(d);
     assert_int_equal(s->n_classes[0], 26);
     assert_int_equal(s->n_classes[1], 9);
+    assert_int_equal(s->n_sets, 3);
+    assert_string_equal(s->set_name[2], "rhythm");
+    assert_int_equal(s->n_classes[2], 8);
     EcgRecord r;
     load(d, 0, &r); /* A0001: #Dx: RBBB, 74, Male, 7500 samples at 500 Hz */
     assert_string_equal(r.id, "A0001");
     assert_true(has_class(d, &r, 0, "RBBB") && has_class(d, &r, 1, "RBBB"));
     assert_int_equal(count_labels(&r, 0) + count_labels(&r, 1), 2);
+    assert_int_equal(count_labels(&r, 2), 0); /* no rhythm stated, none guessed */
     assert_string_equal(r.report, "right bundle branch block.");
     assert_int_equal(r.age, 74);
     assert_int_equal(r.sex, SEX_MALE);
@@ -263,6 +267,8 @@ static void cinc_labels_and_reports(void **state) {
     assert_true(has_class(d, &r, 0, "PAC") && has_class(d, &r, 0, "STach") && has_class(d, &r, 0, "NSIVCB"));
     assert_int_equal(count_labels(&r, 0), 3);
     assert_true(has_class(d, &r, 1, "PAC"));
+    assert_true(has_class(d, &r, 2, "STach")); /* the rhythm set: PAC is an ectopic beat, not a rhythm */
+    assert_int_equal(count_labels(&r, 2), 1);
     assert_string_equal(r.report, "premature atrial contraction. sinus tachycardia. nonspecific intraventricular "
                                   "conduction disorder. s t changes.");
     assert_int_equal(r.sex, SEX_FEMALE);
