@@ -246,11 +246,15 @@ int cmd_pretrain(int argc, char **argv) {
     o.validate_ctx = &v;
     ClipTrainResult res;
     const int rc = clip_train(&o, &res);
-    if (rc == 0)
-        printf("scar pretrain (%s): %lld steps, final loss %.4f, best validation zero-shot macro AUROC (%s) %.4f, %.1f pairs/s, %.0f s; "
-               "model in %s/best.safetensors\n",
-               method, (long long)res.steps_done, res.final_loss, pack_schema(v.pack)->set_name[v.set], res.best_val,
-               res.pairs_per_s, res.seconds, o.out_dir);
+    if (rc == 0) {
+        /* best.safetensors is written at validation steps only: a run stopped before the first one has last.safetensors */
+        char val[128];
+        if (isnan(res.best_val)) snprintf(val, sizeof val, "no validation yet (every %lld steps)", (long long)o.eval_every);
+        else snprintf(val, sizeof val, "best validation zero-shot macro AUROC (%s) %.4f", pack_schema(v.pack)->set_name[v.set], res.best_val);
+        printf("scar pretrain (%s): %lld steps, final loss %.4f, %s, %.1f pairs/s, %.0f s; model in %s/%s.safetensors\n", method,
+               (long long)res.steps_done, res.final_loss, val, res.pairs_per_s, res.seconds, o.out_dir,
+               isnan(res.best_val) ? "last" : "best");
+    }
     free_validation(&v);
     return rc == 0 ? 0 : cli_report_error(cmd);
 }
