@@ -29,8 +29,13 @@ static void usage(FILE *f) {
             "  --encoder resnet|transformer   1-D ResNet-18 (default) or the spatio-temporal transformer\n"
             "  --width W              ResNet base width (default 64)\n"
             "  --config FILE.json     model configuration (scar ssl --print-config)\n"
+            "  --temperature T        NT-Xent temperature (default 0.1)\n"
+            "  --proj N, --proj-hidden N   projection head: output size (128), hidden width (the\n"
+            "                         encoder's feature size); --no-proj-bn: linear-ReLU-linear instead\n"
+            "                         of linear-BN-ReLU-linear\n"
             "  --masks N, --alpha A, --masker-lr X   adversarial masks: how many (2), sparsity weight (1),\n"
             "                         the generator's learning rate (1e-3)\n"
+            "Options given on the command line win over --config.\n"
             "  --steps N (1000) --batch N (64) --lr X (1e-3) --warmup N (50) --weight-decay X (1e-4)\n"
             "  --clip-norm X (5) --eval-every N (200) --log-every N (10) --stop-after N --resume\n"
             "  --seed S (1) --threads N -q/--quiet\n");
@@ -39,10 +44,10 @@ static void usage(FILE *f) {
 int cmd_ssl(int argc, char **argv) {
     SslTrainOptions o = ssl_train_defaults();
     const char *aug = NULL, *pairs = NULL, *encoder = "resnet", *config = NULL;
-    int threads = 0, quiet = 0, iv, print = 0, width = -1;
-    double dv;
+    int threads = 0, quiet = 0, iv, print = 0, width = -1, n_masks = -1, proj = -1, proj_hidden = -1, no_proj_bn = 0;
+    double dv, alpha = -1, temperature = -1;
     enum { O_AUG = 256, O_PAIRS, O_ENC, O_WIDTH, O_CONFIG, O_PRINT, O_MASKS, O_ALPHA, O_MLR, O_STEPS, O_BATCH, O_LR,
-           O_WARMUP, O_WD, O_CLIP, O_EVAL, O_LOG, O_STOP, O_RESUME, O_SEED, O_THREADS, O_DATA, O_OUT };
+           O_WARMUP, O_WD, O_CLIP, O_EVAL, O_LOG, O_STOP, O_RESUME, O_SEED, O_THREADS, O_DATA, O_OUT, O_TEMP, O_PROJ, O_PROJ_HIDDEN, O_NO_PROJ_BN };
     static const struct option opts[] = {
         {"aug", 1, 0, O_AUG}, {"pairs", 1, 0, O_PAIRS}, {"encoder", 1, 0, O_ENC}, {"width", 1, 0, O_WIDTH},
         {"config", 1, 0, O_CONFIG}, {"print-config", 0, 0, O_PRINT}, {"masks", 1, 0, O_MASKS}, {"alpha", 1, 0, O_ALPHA},
@@ -50,6 +55,8 @@ int cmd_ssl(int argc, char **argv) {
         {"warmup", 1, 0, O_WARMUP}, {"weight-decay", 1, 0, O_WD}, {"clip-norm", 1, 0, O_CLIP}, {"eval-every", 1, 0, O_EVAL},
         {"log-every", 1, 0, O_LOG}, {"stop-after", 1, 0, O_STOP}, {"resume", 0, 0, O_RESUME}, {"seed", 1, 0, O_SEED},
         {"threads", 1, 0, O_THREADS}, {"data", 1, 0, O_DATA}, {"out", 1, 0, O_OUT}, {"quiet", 0, 0, 'q'},
+        {"temperature", 1, 0, O_TEMP}, {"proj", 1, 0, O_PROJ}, {"proj-hidden", 1, 0, O_PROJ_HIDDEN},
+        {"no-proj-bn", 0, 0, O_NO_PROJ_BN},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *cmd = "ssl";
     int c;
@@ -63,8 +70,8 @@ int cmd_ssl(int argc, char **argv) {
         case O_WIDTH: if (opt_int(cmd, "--width", optarg, 1, 1024, &width)) return 2; break;
         case O_CONFIG: config = optarg; break;
         case O_PRINT: print = 1; break;
-        case O_MASKS: if (opt_int(cmd, "--masks", optarg, 1, 16, &o.model.masker.n_masks)) return 2; break;
-        case O_ALPHA: if (opt_double(cmd, "--alpha", optarg, 0, 1000, &o.model.masker.alpha)) return 2; break;
+        case O_MASKS: if (opt_int(cmd, "--masks", optarg, 1, 16, &n_masks)) return 2; break;
+        case O_ALPHA: if (opt_double(cmd, "--alpha", optarg, 0, 1000, &alpha)) return 2; break;
         case O_MLR: if (opt_double(cmd, "--masker-lr", optarg, 0, 10, &o.masker_lr)) return 2; break;
         case O_STEPS: if (opt_int(cmd, "--steps", optarg, 1, 100000000, &iv)) return 2; o.steps = iv; break;
         case O_BATCH: if (opt_int(cmd, "--batch", optarg, 2, 65536, &o.batch)) return 2; break;
@@ -78,6 +85,10 @@ int cmd_ssl(int argc, char **argv) {
         case O_RESUME: o.resume = 1; break;
         case O_SEED: if (opt_double(cmd, "--seed", optarg, 0, 9007199254740992.0, &dv)) return 2; o.seed = (uint64_t)dv; break;
         case O_THREADS: if (opt_int(cmd, "--threads", optarg, 1, 1024, &threads)) return 2; break;
+        case O_TEMP: if (opt_double(cmd, "--temperature", optarg, 1e-3, 100, &temperature)) return 2; break;
+        case O_PROJ: if (opt_int(cmd, "--proj", optarg, 1, 65536, &proj)) return 2; break;
+        case O_PROJ_HIDDEN: if (opt_int(cmd, "--proj-hidden", optarg, 1, 65536, &proj_hidden)) return 2; break;
+        case O_NO_PROJ_BN: no_proj_bn = 1; break;
         case O_DATA: o.pack_path = optarg; break;
         case O_OUT: o.out_dir = optarg; break;
         case 'q': quiet = 1; break;
@@ -102,6 +113,13 @@ int cmd_ssl(int argc, char **argv) {
         buf[n] = 0;
         if (ssl_config_from_json(&o.model, buf, config) != 0) return cli_report_error(cmd);
     }
+    /* the command line wins over the encoder's defaults and --config */
+    if (n_masks > 0) o.model.masker.n_masks = n_masks;
+    if (alpha >= 0) o.model.masker.alpha = alpha;
+    if (temperature > 0) o.model.temperature = temperature;
+    if (proj > 0) o.model.head.out = proj;
+    if (proj_hidden > 0) o.model.head.hidden = proj_hidden;
+    if (no_proj_bn) o.model.head.bn = 0;
     if (print) {
         char *j = ssl_config_to_json(&o.model);
         printf("%s\n", j);
