@@ -31,9 +31,12 @@ static int scar(char **out, const char *fmt, ...) {
 static char *g_dir;
 static char g_pack[4096];
 
-static int run_ok(const char *what, int rc, char *out) {
-    if (rc != 0) fprintf(stderr, "%s failed (%d): %s\n", what, rc, out);
-    free(out);
+/* out is passed by address: the order in which a call's arguments are evaluated is unspecified,
+ * so its value is read here, after the command has run. */
+static int run_ok(const char *what, int rc, char **out) {
+    if (rc != 0) fprintf(stderr, "%s failed (%d): %s\n", what, rc, *out);
+    free(*out);
+    *out = NULL;
     return rc;
 }
 
@@ -47,10 +50,10 @@ static int setup(void **state) {
     const char *shared = "{\"resnet\": {\"base_width\": 8}, \"masker\": {\"masks\": 3, \"shared\": 1, \"channels\": 8, \"depth\": 2}}";
     if (write_file_all(cfg, shared, strlen(shared)) != 0) return -1;
     const char *common = "--encoder resnet --steps 3 --batch 8 --eval-every 3 --threads 1 -q";
-    int rc = run_ok("synth", scar(&out, "synth -n 60 -q -o %s", g_pack), out);
-    if (!rc) rc = run_ok("ssl adv", scar(&out, "ssl --aug adv --width 8 %s --data %s --out %s/adv", common, g_pack, g_dir), out);
-    if (!rc) rc = run_ok("ssl adv shared", scar(&out, "ssl --aug adv --config %s %s --data %s --out %s/shared", cfg, common, g_pack, g_dir), out);
-    if (!rc) rc = run_ok("ssl 3kg", scar(&out, "ssl --aug 3kg --width 8 %s --data %s --out %s/k3", common, g_pack, g_dir), out);
+    int rc = run_ok("synth", scar(&out, "synth -n 60 -q -o %s", g_pack), &out);
+    if (!rc) rc = run_ok("ssl adv", scar(&out, "ssl --aug adv --width 8 %s --data %s --out %s/adv", common, g_pack, g_dir), &out);
+    if (!rc) rc = run_ok("ssl adv shared", scar(&out, "ssl --aug adv --config %s %s --data %s --out %s/shared", cfg, common, g_pack, g_dir), &out);
+    if (!rc) rc = run_ok("ssl 3kg", scar(&out, "ssl --aug 3kg --width 8 %s --data %s --out %s/k3", common, g_pack, g_dir), &out);
     return rc == 0 ? 0 : -1;
 }
 
