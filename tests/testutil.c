@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,16 @@ int run_command(const char *cmd, char **output) {
     if (output) *output = buf;
     else free(buf);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+int run_scar(char **output, const char *fmt, ...) {
+    char args[6000], cmd[8000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", scar_bin(), args);
+    return run_command(cmd, output);
 }
 
 const char *scar_bin(void) {

@@ -34,6 +34,8 @@ int write_file_all(const char *path, const void *data, size_t len);
 int run_command(const char *cmd, char **output);
 /* The scar binary under test: $SCAR_BIN, else build/scar. */
 const char *scar_bin(void);
+/* run_command("<scar_bin> <printf-formatted arguments>", output). */
+int run_scar(char **output, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Largest |a-b| / (atol + rtol*|b|) over n values; <= 1 means every value is within tolerance. */
 double max_tol_ratio(const float *a, const float *b, size_t n, double atol, double rtol);

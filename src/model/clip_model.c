@@ -143,15 +143,6 @@ char *clip_config_to_json(const ClipConfig *c) {
     return out;
 }
 
-static int check_tf(const TransformerConfig *tf, const char *what, const char *section) {
-    if (tf->width < 1 || tf->width > 4096) return scar_fail("%s: %s.width %d outside [1, 4096]", what, section, tf->width);
-    if (tf->layers < 0 || tf->layers > 64) return scar_fail("%s: %s.layers %d outside [0, 64]", what, section, tf->layers);
-    if (tf->heads < 1 || tf->width % tf->heads) return scar_fail("%s: %s.heads %d must divide width %d", what, section, tf->heads, tf->width);
-    if (tf->mlp < 1 || tf->mlp > 65536) return scar_fail("%s: %s.mlp %d outside [1, 65536]", what, section, tf->mlp);
-    if (!(tf->dropout >= 0 && tf->dropout < 1)) return scar_fail("%s: %s.dropout %g outside [0, 1)", what, section, tf->dropout);
-    return 0;
-}
-
 int clip_config_validate(const ClipConfig *c, const char *what) {
     if (!(c->rate_hz >= 1 && c->rate_hz <= 10000)) return scar_fail("%s: rate_hz %g outside [1, 10000]", what, c->rate_hz);
     if (c->embed_dim < 1 || c->embed_dim > 4096) return scar_fail("%s: embed_dim %d outside [1, 4096]", what, c->embed_dim);
@@ -159,7 +150,7 @@ int clip_config_validate(const ClipConfig *c, const char *what) {
     if (c->ecg.n_patches < 0 || c->ecg.n_patches > 4096) return scar_fail("%s: ecg.n_patches %d outside [0, 4096] (0: as many as the records hold)", what, c->ecg.n_patches);
     if (c->text.vocab < 8 || c->text.vocab > 1000000) return scar_fail("%s: text.vocab %d outside [8, 1000000]", what, c->text.vocab);
     if (c->text.max_len < 2 || c->text.max_len > 4096) return scar_fail("%s: text.max_len %d outside [2, 4096]", what, c->text.max_len);
-    if (check_tf(&c->ecg.tf, what, "ecg") || check_tf(&c->text.tf, what, "text")) return -1;
+    if (transformer_config_validate(&c->ecg.tf, what, "ecg") || transformer_config_validate(&c->text.tf, what, "text")) return -1;
     if (c->has_masker && masker_config_validate(&c->masker, what) != 0) return -1;
     return 0;
 }

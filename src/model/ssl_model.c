@@ -38,12 +38,9 @@ int ssl_config_validate(const SslConfig *c, const char *what) {
     if (c->samples < 16 || c->samples > 10000000) return scar_fail("%s: samples %d outside [16, 1e7]", what, c->samples);
     if (c->encoder == SSL_RESNET && resnet1d_config_validate(&c->resnet, what)) return -1;
     if (c->encoder == SSL_TRANSFORMER) {
-        const TransformerConfig *t = &c->transformer.tf;
         if (c->transformer.patch_len < 1 || c->samples / c->transformer.patch_len < 1)
             return scar_fail("%s: transformer.patch_len %d does not fit %d samples", what, c->transformer.patch_len, c->samples);
-        if (t->width < 1 || t->heads < 1 || t->width % t->heads || t->layers < 0 || t->mlp < 1 || !(t->dropout >= 0 && t->dropout < 1))
-            return scar_fail("%s: transformer width %d, heads %d, layers %d, mlp %d, dropout %g are not usable", what,
-                             t->width, t->heads, t->layers, t->mlp, t->dropout);
+        if (transformer_config_validate(&c->transformer.tf, what, "transformer")) return -1;
     }
     if (c->head.in_features != ssl_feature_dim(c)) return scar_fail("%s: the head takes %d features, the encoder gives %d", what, c->head.in_features, ssl_feature_dim(c));
     if (projection_head_config_validate(&c->head, what)) return -1;

@@ -15,6 +15,15 @@ void init_constant(Tensor *w, float value) {
     for (int64_t i = 0; i < w->numel; i++) w->data[i] = value;
 }
 
+int transformer_config_validate(const TransformerConfig *tf, const char *what, const char *section) {
+    if (tf->width < 1 || tf->width > 4096) return scar_fail("%s: %s.width %d outside [1, 4096]", what, section, tf->width);
+    if (tf->layers < 0 || tf->layers > 64) return scar_fail("%s: %s.layers %d outside [0, 64]", what, section, tf->layers);
+    if (tf->heads < 1 || tf->width % tf->heads) return scar_fail("%s: %s.heads %d must divide width %d", what, section, tf->heads, tf->width);
+    if (tf->mlp < 1 || tf->mlp > 65536) return scar_fail("%s: %s.mlp %d outside [1, 65536]", what, section, tf->mlp);
+    if (!(tf->dropout >= 0 && tf->dropout < 1)) return scar_fail("%s: %s.dropout %g outside [0, 1)", what, section, tf->dropout);
+    return 0;
+}
+
 void transformer_declare(Transformer *tf, ParamStore *ps, const TransformerConfig *cfg, const char *prefix) {
     tf->cfg = *cfg;
     const int D = cfg->width, M = cfg->mlp;

@@ -40,6 +40,8 @@ typedef struct {
 } Transformer;
 
 /* Declare the parameters as "<prefix>.blocks.<i>.<name>" in ps (before params_finalize). */
+/* 0 when usable, else -1 with the error recorded naming `what` and the config's `section`. */
+int transformer_config_validate(const TransformerConfig *tf, const char *what, const char *section);
 void transformer_declare(Transformer *tf, ParamStore *ps, const TransformerConfig *cfg, const char *prefix);
 /* GPT-2 style initial values (after params_finalize): weights N(0, 0.02), the residual projections
  * scaled by 1/sqrt(2 layers), biases 0, norms 1. */

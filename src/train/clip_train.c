@@ -14,6 +14,7 @@
 #include "model/clip_io.h"
 #include "model/clip_loss.h"
 #include "train/run_dir.h"
+#include "train/run_state.h"
 #include "train/train_run.h"
 
 ClipTrainOptions clip_train_defaults(void) {
@@ -45,25 +46,8 @@ ClipTrainOptions clip_train_defaults(void) {
 }
 
 
-static int64_t double_bits(double v) {
-    int64_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
-
-static double bits_double(int64_t b) {
-    double v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
 static TrainState train_state(Run *r, Rng **rngs, int64_t **counters) {
-    static const char *const rng_names[] = {"graph"}, *const counter_names[] = {"step", "best_val_bits"};
-    rngs[0] = &r->g->rng;
-    counters[0] = &r->step;
-    counters[1] = &r->best_val_bits;
-    TrainState s = {&r->model.params, &r->opt, NULL, 1, rngs, rng_names, 2, counters, counter_names};
-    return s;
+    return run_state(&r->model.params, &r->opt, &r->g->rng, &r->step, &r->best_val_bits, rngs, counters);
 }
 
 static int save(Run *r, const char *name) {

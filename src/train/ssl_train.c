@@ -12,6 +12,7 @@
 #include "core/progress.h"
 #include "data/pack.h"
 #include "train/run_dir.h"
+#include "train/run_state.h"
 
 SslTrainOptions ssl_train_defaults(void) {
     SslTrainOptions o;
@@ -56,25 +57,8 @@ typedef struct {
     FILE *log;
 } SslRun;
 
-static int64_t dbits(double v) {
-    int64_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
-
-static double bitsd(int64_t b) {
-    double v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
 static TrainState state_of(SslRun *r, Rng **rngs, int64_t **counters) {
-    static const char *const rng_names[] = {"graph"}, *const counter_names[] = {"step", "best_val_bits"};
-    rngs[0] = &r->g->rng;
-    counters[0] = &r->step;
-    counters[1] = &r->best_bits;
-    TrainState s = {&r->model.params, &r->opt, NULL, 1, rngs, rng_names, 2, counters, counter_names};
-    return s;
+    return run_state(&r->model.params, &r->opt, &r->g->rng, &r->step, &r->best_bits, rngs, counters);
 }
 
 static int save(SslRun *r, const char *name) {
@@ -218,7 +202,7 @@ static int start(SslRun *r) {
     ssl_model_init(&r->model, &init);
     rng_seed(&r->g->rng, o->seed, 1);
     adamw_init(&r->opt, &r->model.params, 0.9, 0.999, 1e-8, o->weight_decay);
-    r->best_bits = dbits(NAN);
+    r->best_bits = double_bits(NAN);
     return 0;
 }
 
@@ -329,9 +313,9 @@ int ssl_train(const SslTrainOptions *o, SslTrainResult *res) {
         progress_update(&prog, r.step, status);
         if (r.step % o->eval_every == 0 || r.step == o->steps) {
             const double v = validation_loss(&r);
-            const double best = bitsd(r.best_bits);
+            const double best = bits_double(r.best_bits);
             const int improved = !isnan(v) && (isnan(best) || v < best);
-            if (improved) r.best_bits = dbits(v);
+            if (improved) r.best_bits = double_bits(v);
             char vtext[32] = "null"; /* JSON has no NaN */
             if (!isnan(v)) snprintf(vtext, sizeof vtext, "%.6f", v);
             fprintf(r.log, "{\"step\": %lld, \"validation_loss\": %s, \"best\": %s}\n", (long long)r.step, vtext, improved ? "true" : "false");
@@ -349,7 +333,7 @@ int ssl_train(const SslTrainOptions *o, SslTrainResult *res) {
     if (!rc && res) {
         res->steps_done = r.step;
         res->final_loss = loss;
-        res->best_val_loss = bitsd(r.best_bits);
+        res->best_val_loss = bits_double(r.best_bits);
         res->seconds = progress_elapsed(&prog);
         res->records_per_s = res->seconds > 0 ? (double)(r.step - first) * o->batch / res->seconds : 0;
     }

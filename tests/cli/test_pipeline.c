@@ -3,7 +3,6 @@
  * separate process; exit codes, outputs and result files checked. Also the evaluation commands'
  * refusals of bad input. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +10,6 @@
 #include "core/npy.h"
 #include "eval/results.h"
 #include "testutil.h"
-
-static int scar(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int scar(char **out, const char *fmt, ...) {
-    char args[6000], cmd[8000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", scar_bin(), args);
-    return run_command(cmd, out);
-}
 
 static char *g_dir;
 static char g_pack[4096], g_run[4096];
@@ -38,16 +26,16 @@ static int setup(void **state) {
     const char *tiny = "{\"ecg\": {\"width\": 32, \"layers\": 1, \"heads\": 2, \"mlp\": 64, \"patch_len\": 50},"
                        " \"text\": {\"width\": 32, \"layers\": 1, \"heads\": 2, \"mlp\": 64, \"max_len\": 32}, \"embed_dim\": 16}";
     if (write_file_all(cfg, tiny, strlen(tiny)) != 0) return -1;
-    int rc = scar(&out, "synth -n 150 --seed 3 --layout ptbxl -q -o %s", ptb);
+    int rc = run_scar(&out, "synth -n 150 --seed 3 --layout ptbxl -q -o %s", ptb);
     if (rc != 0) fprintf(stderr, "synth failed: %s\n", out);
     free(out);
     if (rc == 0) {
-        rc = scar(&out, "pack --from ptbxl %s -o %s --rate 100 -q", ptb, g_pack);
+        rc = run_scar(&out, "pack --from ptbxl %s -o %s --rate 100 -q", ptb, g_pack);
         if (rc != 0) fprintf(stderr, "pack failed: %s\n", out);
         free(out);
     }
     if (rc == 0) {
-        rc = scar(&out, "pretrain --data %s --out %s --config %s --steps 6 --batch 16 --eval-every 3 --vocab 300 "
+        rc = run_scar(&out, "pretrain --data %s --out %s --config %s --steps 6 --batch 16 --eval-every 3 --vocab 300 "
                         "--random-drop 'drop_leads=0.25' -q", g_pack, g_run, cfg);
         if (rc != 0 || !strstr(out, "6 steps")) fprintf(stderr, "pretrain failed: %s\n", out), rc = -1;
         free(out);
@@ -77,7 +65,7 @@ static void zeroshot_writes_a_result(void **state) {
     (void)state;
     char *out, json[4096];
     snprintf(json, sizeof json, "%s/zs.json", g_dir);
-    assert_int_equal(scar(&out, "zeroshot --model %s/best.safetensors --data %s --missing leadset=2 --bootstrap 50 "
+    assert_int_equal(run_scar(&out, "zeroshot --model %s/best.safetensors --data %s --missing leadset=2 --bootstrap 50 "
                                 "--json %s", g_run, g_pack, json), 0);
     assert_non_null(strstr(out, "macro"));
     free(out);
@@ -96,12 +84,12 @@ static void zeroshot_writes_a_result(void **state) {
 static void probe_and_embed_run(void **state) {
     (void)state;
     char *out, npy[4096];
-    assert_int_equal(scar(&out, "probe --model %s/best.safetensors --data %s --fractions 0.5,1 --bootstrap 0", g_run, g_pack), 0);
+    assert_int_equal(run_scar(&out, "probe --model %s/best.safetensors --data %s --fractions 0.5,1 --bootstrap 0", g_run, g_pack), 0);
     assert_non_null(strstr(out, "label fraction 0.5"));
     assert_non_null(strstr(out, "label fraction 1"));
     free(out);
     snprintf(npy, sizeof npy, "%s/test.npy", g_dir);
-    assert_int_equal(scar(&out, "embed --model %s/best.safetensors --data %s --split test -o %s", g_run, g_pack, npy), 0);
+    assert_int_equal(run_scar(&out, "embed --model %s/best.safetensors --data %s --split test -o %s", g_run, g_pack, npy), 0);
     free(out);
     NpyArray a;
     assert_int_equal(npy_read(npy, &a), 0);
@@ -134,7 +122,7 @@ static void bad_input_is_refused(void **state) {
         char args[6000];
         snprintf(args, sizeof args, cases[i].args, strncmp(cases[i].args, "pretrain", 8) ? g_run : g_pack,
                  strncmp(cases[i].args, "pretrain", 8) ? g_pack : g_run);
-        int st = scar(&out, "%s", args);
+        int st = run_scar(&out, "%s", args);
         if (st != cases[i].status || !strstr(out, cases[i].needle))
             fail_msg("'%s': status %d (expected %d), output:\n%s", args, st, cases[i].status, out);
         free(out);

@@ -4,7 +4,6 @@
  * through the library: which records, how many panels, every shading run (row, level, count) and
  * each caption's removed/kept fractions. A checkpoint without a masker must fail cleanly. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +15,6 @@
 #include "data/pack.h"
 #include "model/ssl_model.h"
 #include "testutil.h"
-
-static int scar(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int scar(char **out, const char *fmt, ...) {
-    char args[6000], cmd[8000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", scar_bin(), args);
-    return run_command(cmd, out);
-}
 
 static char *g_dir;
 static char g_pack[4096];
@@ -50,10 +38,10 @@ static int setup(void **state) {
     const char *shared = "{\"resnet\": {\"base_width\": 8}, \"masker\": {\"masks\": 3, \"shared\": 1, \"channels\": 8, \"depth\": 2}}";
     if (write_file_all(cfg, shared, strlen(shared)) != 0) return -1;
     const char *common = "--encoder resnet --steps 3 --batch 8 --eval-every 3 --threads 1 -q";
-    int rc = run_ok("synth", scar(&out, "synth -n 60 -q -o %s", g_pack), &out);
-    if (!rc) rc = run_ok("ssl adv", scar(&out, "ssl --aug adv --width 8 %s --data %s --out %s/adv", common, g_pack, g_dir), &out);
-    if (!rc) rc = run_ok("ssl adv shared", scar(&out, "ssl --aug adv --config %s %s --data %s --out %s/shared", cfg, common, g_pack, g_dir), &out);
-    if (!rc) rc = run_ok("ssl 3kg", scar(&out, "ssl --aug 3kg --width 8 %s --data %s --out %s/k3", common, g_pack, g_dir), &out);
+    int rc = run_ok("synth", run_scar(&out, "synth -n 60 -q -o %s", g_pack), &out);
+    if (!rc) rc = run_ok("ssl adv", run_scar(&out, "ssl --aug adv --width 8 %s --data %s --out %s/adv", common, g_pack, g_dir), &out);
+    if (!rc) rc = run_ok("ssl adv shared", run_scar(&out, "ssl --aug adv --config %s %s --data %s --out %s/shared", cfg, common, g_pack, g_dir), &out);
+    if (!rc) rc = run_ok("ssl 3kg", run_scar(&out, "ssl --aug 3kg --width 8 %s --data %s --out %s/k3", common, g_pack, g_dir), &out);
     return rc == 0 ? 0 : -1;
 }
 
@@ -204,7 +192,7 @@ static void adversarial_masks_are_drawn_per_lead(void **state) {
     char *out, page[4096], model[4096];
     snprintf(page, sizeof page, "%s/adv.html", g_dir);
     snprintf(model, sizeof model, "%s/adv/last.safetensors", g_dir);
-    const int rc = scar(&out, "report --examples 2 --model %s --data %s -o %s --threads 1", model, g_pack, page);
+    const int rc = run_scar(&out, "report --examples 2 --model %s --data %s -o %s --threads 1", model, g_pack, page);
     if (rc != 0) fail_msg("report failed (%d): %s", rc, out);
     free(out);
     char *html = read_file_all(page, NULL);
@@ -220,7 +208,7 @@ static void shared_masks_shade_every_lead_at_once(void **state) {
     char *out, page[4096], model[4096];
     snprintf(page, sizeof page, "%s/shared.html", g_dir);
     snprintf(model, sizeof model, "%s/shared/last.safetensors", g_dir);
-    const int rc = scar(&out, "report --examples 2 --model %s --data %s -o %s --threads 1", model, g_pack, page);
+    const int rc = run_scar(&out, "report --examples 2 --model %s --data %s -o %s --threads 1", model, g_pack, page);
     if (rc != 0) fail_msg("report failed (%d): %s", rc, out);
     free(out);
     char *html = read_file_all(page, NULL);
@@ -236,7 +224,7 @@ static void a_checkpoint_without_masker_is_refused(void **state) {
     snprintf(page, sizeof page, "%s/k3.html", g_dir);
     snprintf(kept, sizeof kept, "%s/old.html", g_dir);
     snprintf(model, sizeof model, "%s/k3/last.safetensors", g_dir);
-    int rc = scar(&out, "report --examples 2 --model %s --data %s -o %s --threads 1", model, g_pack, page);
+    int rc = run_scar(&out, "report --examples 2 --model %s --data %s -o %s --threads 1", model, g_pack, page);
     if (rc != 1 || !strstr(out, model) || !strstr(out, "without an adversarial masker"))
         fail_msg("status %d, output:\n%s", rc, out);
     free(out);
@@ -247,7 +235,7 @@ static void a_checkpoint_without_masker_is_refused(void **state) {
     assert_false(file_exists(path_join(g_dir, "k3.md")));
     /* an earlier page at the same path stays as it was */
     assert_int_equal(write_file_all(kept, "old page", 8), 0);
-    rc = scar(&out, "report --examples 1 --model %s --data %s -o %s --threads 1", model, g_pack, kept);
+    rc = run_scar(&out, "report --examples 1 --model %s --data %s -o %s --threads 1", model, g_pack, kept);
     assert_int_equal(rc, 1);
     free(out);
     char *html = read_file_all(kept, NULL);
@@ -258,7 +246,7 @@ static void a_checkpoint_without_masker_is_refused(void **state) {
 static void help_says_what_ssl_checkpoints_draw(void **state) {
     (void)state;
     char *out;
-    assert_int_equal(scar(&out, "report --help"), 0);
+    assert_int_equal(run_scar(&out, "report --help"), 0);
     assert_non_null(strstr(out, "scar ssl --aug adv checkpoint"));
     assert_non_null(strstr(out, "has no masks: an error"));
     free(out);

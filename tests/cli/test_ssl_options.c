@@ -1,7 +1,6 @@
 /* scar ssl's model options as a user gives them: the NT-Xent temperature and the projection head
  * from flags, the adversarial masks' count and sparsity weight, and their precedence (flags win over
  * --config and over the encoder's defaults), read back from --print-config and from a checkpoint. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,21 +11,10 @@
 #include "model/ssl_model.h"
 #include "testutil.h"
 
-static int scar(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int scar(char **out, const char *fmt, ...) {
-    char args[4000], cmd[6000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", scar_bin(), args);
-    return run_command(cmd, out);
-}
-
 /* --print-config's JSON for these options. */
 static cJSON *printed_config(const char *options) {
     char *out = NULL;
-    assert_int_equal(scar(&out, "ssl --print-config %s", options), 0);
+    assert_int_equal(run_scar(&out, "ssl --print-config %s", options), 0);
     cJSON *j = cJSON_Parse(out);
     if (!j) fail_msg("not JSON: %s", out);
     free(out);
@@ -92,7 +80,7 @@ static void nonsense_values_are_refused(void **state) {
     const char *bad[] = {"--temperature 0", "--temperature x", "--proj 0", "--proj-hidden -3", "--masks 0", "--alpha -1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *out = NULL;
-        assert_int_equal(scar(&out, "ssl --print-config %s", bad[i]), 2);
+        assert_int_equal(run_scar(&out, "ssl --print-config %s", bad[i]), 2);
         assert_non_null(strstr(out, "scar ssl: --"));
         free(out);
     }
@@ -103,9 +91,9 @@ static void nonsense_values_are_refused(void **state) {
 static void mask_options_reach_the_checkpoint(void **state) {
     (void)state;
     char *dir = tmpdir_make(), *out = NULL, ck[4096];
-    assert_int_equal(scar(&out, "synth -n 40 -q -o %s/x.pack", dir), 0);
+    assert_int_equal(run_scar(&out, "synth -n 40 -q -o %s/x.pack", dir), 0);
     free(out);
-    assert_int_equal(scar(&out, "ssl --aug adv --encoder transformer --masks 3 --alpha 0.5 "
+    assert_int_equal(run_scar(&out, "ssl --aug adv --encoder transformer --masks 3 --alpha 0.5 "
                                 "--temperature 0.2 --steps 1 --batch 4 --threads 1 -q --data %s/x.pack --out %s/run",
                           dir, dir),
                      0);

@@ -10,17 +10,6 @@
 
 #include "testutil.h"
 
-static int scar(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int scar(char **out, const char *fmt, ...) {
-    char args[6000], cmd[8000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", scar_bin(), args);
-    return run_command(cmd, out);
-}
-
 static void expect(const char *out, const char *what) {
     if (!strstr(out, what)) fail_msg("expected '%s' in:\n%s", what, out);
 }
@@ -46,17 +35,17 @@ static void copy(const char *from, const char *to) {
 static void help_and_option_errors(void **state) {
     (void)state;
     char *out;
-    assert_int_equal(scar(&out, "pack --help"), 0);
+    assert_int_equal(run_scar(&out, "pack --help"), 0);
     static const char *const mentioned[] = {"ptbxl", "cinc", "ludb", "mimic", "wfdb", "--rate", "--seconds",
                                             "--highpass", "--lowpass", "--notch", "--normalize", "--crop",
                                             "--accept-checksum-mismatch", "--csv", "--dx-map", "--threads",
                                             "format version 1"};
     for (size_t k = 0; k < sizeof mentioned / sizeof mentioned[0]; k++) expect(out, mentioned[k]);
     free(out);
-    assert_int_equal(scar(&out, "info --help"), 0);
+    assert_int_equal(run_scar(&out, "info --help"), 0);
     expect(out, "--list");
     free(out);
-    assert_int_equal(scar(&out, "--help"), 0);
+    assert_int_equal(run_scar(&out, "--help"), 0);
     expect(out, "pack");
     expect(out, "info");
     free(out);
@@ -86,7 +75,7 @@ static void help_and_option_errors(void **state) {
         {"bench data --records 10", "--records needs a whole number"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-        int rc = scar(&out, "%s", bad[k].args);
+        int rc = run_scar(&out, "%s", bad[k].args);
         if (rc != 2) fail_msg("'%s' exited %d, not 2:\n%s", bad[k].args, rc, out);
         expect(out, bad[k].expect);
         free(out);
@@ -98,14 +87,14 @@ static void pack_ptbxl_fixtures_and_describe(void **state) {
     REQUIRE_FIXTURES();
     char *dir = tmpdir_make(), *out;
     const char *fx = fixtures_dir();
-    int rc = scar(&out, "pack --from ptbxl %s/ptbxl --csv %s/ptbxl/ptbxl_database_fixture_rows.csv -o %s/x.pack", fx, fx, dir);
+    int rc = run_scar(&out, "pack --from ptbxl %s/ptbxl --csv %s/ptbxl/ptbxl_database_fixture_rows.csv -o %s/x.pack", fx, fx, dir);
     if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
     expect(out, "4 of 14 records packed");
     expect(out, "10 skipped");
     expect(out, "warning: skipped");
     expect(out, "(ecg_id 6005): no waveform"); /* each skipped record is named */
     free(out);
-    rc = scar(&out, "info %s/x.pack --list 4", dir);
+    rc = run_scar(&out, "info %s/x.pack --list 4", dir);
     assert_int_equal(rc, 0);
     expect(out, "records: 4 at 100 Hz, 1000 samples (10.00 s) each");
     expect(out, "label set super (5 classes): CD 0 HYP 0 MI 0 NORM 4 STTC 0");
@@ -114,7 +103,7 @@ static void pack_ptbxl_fixtures_and_describe(void **state) {
     free(out);
     assert_int_equal(entries(dir), 1);
 
-    rc = scar(&out, "info %s/cinc2021/HR06000.hea", fx);
+    rc = run_scar(&out, "info %s/cinc2021/HR06000.hea", fx);
     assert_int_equal(rc, 0);
     expect(out, "ok (23323/23323)");
     expect(out, "leads present: I II III aVR aVL aVF V1 V2 V3 V4 V5 V6 (12 of 12)");
@@ -167,7 +156,7 @@ static void bad_records_are_skipped_by_name(void **state) {
     snprintf(to, sizeof to, "%s/A0007.mat", src);
     remove(to);
 
-    int rc = scar(&out, "pack --from cinc %s -o %s/c.pack", src, dir);
+    int rc = run_scar(&out, "pack --from cinc %s -o %s/c.pack", src, dir);
     if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
     expect(out, "1 of 6 records packed");
     expect(out, "5 skipped");
@@ -179,7 +168,7 @@ static void bad_records_are_skipped_by_name(void **state) {
     expect(out, "A0007.mat: cannot open");
     free(out);
     /* the damaged record is kept when asked, and still named */
-    rc = scar(&out, "pack --from cinc %s -o %s/c2.pack --accept-checksum-mismatch", src, dir);
+    rc = run_scar(&out, "pack --from cinc %s -o %s/c2.pack --accept-checksum-mismatch", src, dir);
     assert_int_equal(rc, 0);
     expect(out, "2 of 6 records packed");
     expect(out, "1 with warnings");
@@ -187,11 +176,11 @@ static void bad_records_are_skipped_by_name(void **state) {
     free(out);
 
     /* scar info on the damaged record: the mismatch, and exit status 1 */
-    rc = scar(&out, "info %s/A0006", src);
+    rc = run_scar(&out, "info %s/A0006", src);
     assert_int_equal(rc, 1);
     expect(out, "MISMATCH");
     free(out);
-    rc = scar(&out, "info %s/A0003.hea", src);
+    rc = run_scar(&out, "info %s/A0003.hea", src);
     assert_int_equal(rc, 1);
     expect(out, "A0003.mat is truncated");
     free(out);
@@ -222,7 +211,7 @@ static void broken_datasets_write_nothing(void **state) {
     snprintf(to, sizeof to, "%s/ptbxl_database.csv", src);
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         write_file_all(to, cases[k].csv, strlen(cases[k].csv));
-        int rc = scar(&out, "pack --from ptbxl %s -o %s/out.pack", src, dir);
+        int rc = run_scar(&out, "pack --from ptbxl %s -o %s/out.pack", src, dir);
         if (rc != 1) fail_msg("case %zu exited %d:\n%s", k, rc, out);
         expect(out, cases[k].expect);
         free(out);
@@ -232,37 +221,37 @@ static void broken_datasets_write_nothing(void **state) {
     const char *rows = "ecg_id,patient_id,age,sex,report,scp_codes,strat_fold,filename_lr,filename_hr\n"
                        "1,2.0,50.0,0,x,\"{'NORM': lots}\",3,records100/00000/00001_lr,records500/00000/00001_hr\n";
     write_file_all(to, rows, strlen(rows));
-    int rc = scar(&out, "pack --from ptbxl %s -o %s/out.pack", src, dir);
+    int rc = run_scar(&out, "pack --from ptbxl %s -o %s/out.pack", src, dir);
     assert_int_equal(rc, 1);
     expect(out, "line 2 (ecg_id 1): scp_codes '{'NORM': lots}': the likelihood of 'NORM' is not a number");
     expect(out, "no record could be packed (1 of 1 skipped); nothing was written");
     free(out);
     assert_int_equal(entries(dir), 1);
 
-    rc = scar(&out, "pack --from ludb %s/no/such/folder -o %s/out.pack", dir, dir);
+    rc = run_scar(&out, "pack --from ludb %s/no/such/folder -o %s/out.pack", dir, dir);
     assert_int_equal(rc, 1);
     expect(out, "no/such/folder: no such folder");
     free(out);
-    rc = scar(&out, "pack --from wfdb %s/ludb -o %s/no/such/dir/out.pack", fx, dir);
+    rc = run_scar(&out, "pack --from wfdb %s/ludb -o %s/no/such/dir/out.pack", fx, dir);
     assert_int_equal(rc, 1);
     expect(out, "no/such/dir/out.pack: cannot create");
     free(out);
     assert_int_equal(entries(dir), 1);
 
     /* scar info on things that are not packs or records */
-    rc = scar(&out, "info %s/nothing.hea", dir);
+    rc = run_scar(&out, "info %s/nothing.hea", dir);
     assert_int_equal(rc, 1);
     expect(out, "nothing.hea: cannot open");
     free(out);
     snprintf(path, sizeof path, "%s/junk.pack", dir);
     write_file_all(path, "SCARPACK but not really", 23);
-    rc = scar(&out, "info %s", path);
+    rc = run_scar(&out, "info %s", path);
     assert_int_equal(rc, 1);
     expect(out, "junk.pack: not a scar pack");
     free(out);
     snprintf(path, sizeof path, "%s/notes.txt", dir);
     write_file_all(path, "hello", 5);
-    rc = scar(&out, "info %s", path);
+    rc = run_scar(&out, "info %s", path);
     assert_int_equal(rc, 1);
     expect(out, "neither a pack nor a WFDB header");
     free(out);
@@ -273,7 +262,7 @@ static void broken_datasets_write_nothing(void **state) {
 static void data_benchmark_prints_figures(void **state) {
     (void)state;
     char *out;
-    int rc = scar(&out, "bench data --records 256 --draws 3");
+    int rc = run_scar(&out, "bench data --records 256 --draws 3");
     if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
     expect(out, "records/s");
     expect(out, "target: at least 1000 records/s on 2 cores");

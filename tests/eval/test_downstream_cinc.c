@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,17 +51,6 @@ static Header g_hdr[MAX_RECORDS];
 static int g_n;
 static char *g_dir;
 static char g_src[4096], g_pack[4200];
-
-static int scar(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int scar(char **out, const char *fmt, ...) {
-    char args[6000], cmd[8000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", scar_bin(), args);
-    return run_command(cmd, out);
-}
 
 static void expect(const char *out, const char *what) {
     if (!strstr(out, what)) fail_msg("expected '%s' in:\n%s", what, out);
@@ -171,7 +159,7 @@ static int setup(void **state) {
         if (symlink(from, path_join(g_src, subs[k])) != 0) return -1;
     }
     char *out = NULL;
-    const int rc = scar(&out, "pack --from cinc %s -o %s --rate 100 --seconds 10 -q", g_src, g_pack);
+    const int rc = run_scar(&out, "pack --from cinc %s -o %s --rate 100 --seconds 10 -q", g_src, g_pack);
     if (rc != 0) fprintf(stderr, "pack failed: %s\n", out);
     free(out);
     return rc == 0 ? 0 : -1;
@@ -401,7 +389,7 @@ static void ssl_then_finetune_on_the_challenge_pack(void **state) {
     REQUIRE_FIXTURES();
     char *out, run[4300], json[4300];
     snprintf(run, sizeof run, "%s/ssl", g_dir);
-    int rc = scar(&out, "ssl --aug 3kg --encoder resnet --width 8 --steps 2 --batch 4 --eval-every 1 --data %s --out %s "
+    int rc = run_scar(&out, "ssl --aug 3kg --encoder resnet --width 8 --steps 2 --batch 4 --eval-every 1 --data %s --out %s "
                         "--threads 2 -q", g_pack, run);
     if (rc != 0) fail_msg("scar ssl: status %d:\n%s", rc, out);
     clean(out);
@@ -416,7 +404,7 @@ static void ssl_then_finetune_on_the_challenge_pack(void **state) {
     const char *modes[] = {"--frozen", "--steps 4 --batch 4 --eval-every 2"};
     for (int m = 0; m < 2; m++) {
         snprintf(json, sizeof json, "%s/rhythm_%%.json", g_dir);
-        rc = scar(&out, "finetune --model %s --data %s --task rhythm %s --fractions 0.01,1 --bootstrap 20 --threads 2 -q "
+        rc = run_scar(&out, "finetune --model %s --data %s --task rhythm %s --fractions 0.01,1 --bootstrap 20 --threads 2 -q "
                         "--json %s", model, g_pack, modes[m], json);
         if (rc != 1) fail_msg("finetune --task rhythm %s: status %d (expected 1):\n%s", modes[m], rc, out);
         expect(out, g_pack);
@@ -436,7 +424,7 @@ static void ssl_then_finetune_on_the_challenge_pack(void **state) {
 
     /* sex: every split has both; probe at 1% and 100%, fine-tuning at 1% (one record per sex) */
     snprintf(json, sizeof json, "%s/sex_probe_%%.json", g_dir);
-    rc = scar(&out, "finetune --model %s --data %s --task sex --frozen --fractions 0.01,1 --bootstrap 20 --threads 2 "
+    rc = run_scar(&out, "finetune --model %s --data %s --task sex --frozen --fractions 0.01,1 --bootstrap 20 --threads 2 "
                     "--json %s", model, g_pack, json);
     if (rc != 0) fail_msg("probe sex: status %d:\n%s", rc, out);
     expect(out, "probe sex, fraction 0.01: macro AUROC");
@@ -450,7 +438,7 @@ static void ssl_then_finetune_on_the_challenge_pack(void **state) {
     check_result(json, "sex", 0);
 
     snprintf(json, sizeof json, "%s/sex_ft.json", g_dir);
-    rc = scar(&out, "finetune --model %s --data %s --task sex --fractions 0.01 --steps 4 --batch 4 --eval-every 2 "
+    rc = run_scar(&out, "finetune --model %s --data %s --task sex --fractions 0.01 --steps 4 --batch 4 --eval-every 2 "
                     "--bootstrap 20 --threads 2 -q --json %s", model, g_pack, json);
     if (rc != 0) fail_msg("fine-tuning sex: status %d:\n%s", rc, out);
     clean(out);
@@ -463,7 +451,7 @@ static void ssl_then_finetune_on_the_challenge_pack(void **state) {
 
     /* the scored set: some classes can be scored, the rest are named and left out */
     snprintf(json, sizeof json, "%s/scored.json", g_dir);
-    rc = scar(&out, "finetune --model %s --data %s --task scored --frozen --fractions 1 --bootstrap 20 --threads 2 --json %s",
+    rc = run_scar(&out, "finetune --model %s --data %s --task scored --frozen --fractions 1 --bootstrap 20 --threads 2 --json %s",
               model, g_pack, json);
     if (rc != 0) fail_msg("probe scored: status %d:\n%s", rc, out);
     expect(out, "warning");
@@ -484,11 +472,11 @@ static void the_synthetic_corpus_too(void **state) {
     snprintf(synth, sizeof synth, "%s/synth.pack", g_dir);
     snprintf(model, sizeof model, "%s/ssl/best.safetensors", g_dir);
     if (access(model, R_OK) != 0) skip();
-    int rc = scar(&out, "synth -n 100 --seed 5 --rate 100 --seconds 10 --threads 2 -q -o %s", synth);
+    int rc = run_scar(&out, "synth -n 100 --seed 5 --rate 100 --seconds 10 --threads 2 -q -o %s", synth);
     if (rc != 0) fail_msg("synth: %s", out);
     free(out);
     snprintf(json, sizeof json, "%s/synth_rhythm.json", g_dir);
-    rc = scar(&out, "finetune --model %s --data %s --task rhythm --frozen --fractions 0.05 --bootstrap 20 --threads 2 "
+    rc = run_scar(&out, "finetune --model %s --data %s --task rhythm --frozen --fractions 0.05 --bootstrap 20 --threads 2 "
                     "--json %s", model, synth, json);
     if (rc != 0) fail_msg("probe rhythm on the synthetic corpus: status %d:\n%s", rc, out);
     clean(out);

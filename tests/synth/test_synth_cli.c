@@ -4,7 +4,6 @@
  * the same labels, reports and signals as the pack. */
 #include <dirent.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +13,6 @@
 #include "data/pack.h"
 #include "data/synth/synth.h"
 #include "testutil.h"
-
-static int scar(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int scar(char **out, const char *fmt, ...) {
-    char args[6000], cmd[8000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", scar_bin(), args);
-    return run_command(cmd, out);
-}
 
 static void expect(const char *out, const char *what) {
     if (!strstr(out, what)) fail_msg("expected '%s' in:\n%s", what, out);
@@ -44,7 +32,7 @@ static int entries(const char *dir) {
 static void help_is_truthful(void **state) {
     (void)state;
     char *out;
-    assert_int_equal(scar(&out, "synth --help"), 0);
+    assert_int_equal(run_scar(&out, "synth --help"), 0);
     /* every option the parser takes is documented */
     static const char *const options[] = {"--records", "--output", "--layout", "--seed", "--rate", "--seconds",
                                           "--normal", "--cooccurrence", "--prior", "--language", "--noise",
@@ -52,13 +40,13 @@ static void help_is_truthful(void **state) {
                                           "--mains", "--threads", "--list", "--quiet", "--help"};
     for (size_t k = 0; k < sizeof options / sizeof options[0]; k++) expect(out, options[k]);
     free(out);
-    assert_int_equal(scar(&out, "synth --list"), 0);
+    assert_int_equal(run_scar(&out, "synth --list"), 0);
     static const char *const codes[] = {"SBRAD", "STACH", "AFIB", "PVC", "1AVB", "CLBBB", "CRBBB", "LAFB",
                                         "LVH", "ISCAN", "ISCIN", "ISCLA", "ASMI", "AMI", "IMI", "LMI",
                                         "CD HYP MI NORM STTC"};
     for (size_t k = 0; k < sizeof codes / sizeof codes[0]; k++) expect(out, codes[k]);
     free(out);
-    assert_int_equal(scar(&out, "--help"), 0);
+    assert_int_equal(run_scar(&out, "--help"), 0);
     expect(out, "synth");
     free(out);
 }
@@ -96,7 +84,7 @@ static void nonsense_options_exit_2(void **state) {
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char args[1024];
         snprintf(args, sizeof args, cases[k].args, p);
-        int rc = scar(&out, "%s", args);
+        int rc = run_scar(&out, "%s", args);
         if (rc != 2) fail_msg("'%s' exited %d, not 2:\n%s", args, rc, out);
         expect(out, cases[k].says);
         free(out);
@@ -121,9 +109,9 @@ static void same_seed_same_bytes_whatever_the_threads(void **state) {
     snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=2 %s synth -n 300 --seed 9 -o %s", scar_bin(), b);
     assert_int_equal(run_command(cmd, &out), 0);
     free(out);
-    assert_int_equal(scar(&out, "synth -n 300 --seed 9 --threads 3 -o %s", c), 0);
+    assert_int_equal(run_scar(&out, "synth -n 300 --seed 9 --threads 3 -o %s", c), 0);
     free(out);
-    assert_int_equal(scar(&out, "synth -n 300 --seed 10 -o %s", d), 0);
+    assert_int_equal(run_scar(&out, "synth -n 300 --seed 10 -o %s", d), 0);
     free(out);
     size_t na, nb, nc, nd;
     char *fa = read_file_all(a, &na), *fb = read_file_all(b, &nb), *fc = read_file_all(c, &nc), *fd = read_file_all(d, &nd);
@@ -152,7 +140,7 @@ static void pack_holds_the_generated_records(void **state) {
     char *dir = tmpdir_make(), *out;
     char p[4096];
     snprintf(p, sizeof p, "%s", path_join(dir, "s.pack"));
-    assert_int_equal(scar(&out, "synth -n 40 --seed 4 --seconds 5 --rate 250 --language de -q -o %s", p), 0);
+    assert_int_equal(run_scar(&out, "synth -n 40 --seed 4 --seconds 5 --rate 250 --language de -q -o %s", p), 0);
     expect(out, "40 records");
     assert_null(strchr(out, '\r')); /* no progress display when stderr is not a terminal */
     free(out);
@@ -197,11 +185,11 @@ static void split_seeds_draw_each_split_from_its_seed(void **state) {
     char a[4096], b[4096];
     snprintf(a, sizeof a, "%s", path_join(dir, "a.pack"));
     snprintf(b, sizeof b, "%s", path_join(dir, "b.pack"));
-    assert_int_equal(scar(&out, "synth -n 40 --split-seeds 1,2,3 --seconds 4 -q -o %s", a), 0);
+    assert_int_equal(run_scar(&out, "synth -n 40 --split-seeds 1,2,3 --seconds 4 -q -o %s", a), 0);
     free(out);
-    assert_int_equal(scar(&out, "synth -n 40 --split-seeds 9,2,7 --seconds 4 -q -o %s", b), 0);
+    assert_int_equal(run_scar(&out, "synth -n 40 --split-seeds 9,2,7 --seconds 4 -q -o %s", b), 0);
     free(out);
-    assert_int_not_equal(scar(&out, "synth -n 4 --split-seeds 1,2 -q -o %s", path_join(dir, "c.pack")), 0);
+    assert_int_not_equal(run_scar(&out, "synth -n 4 --split-seeds 1,2 -q -o %s", path_join(dir, "c.pack")), 0);
     expect(out, "--split-seeds");
     free(out);
     Pack *pa = pack_open(a), *pb = pack_open(b);
@@ -234,9 +222,9 @@ static void ptbxl_layout_reads_back_as_the_pack(void **state) {
     char px[4096], p[4096];
     snprintf(px, sizeof px, "%s", path_join(dir, "ptbxl"));
     snprintf(p, sizeof p, "%s", path_join(dir, "s.pack"));
-    assert_int_equal(scar(&out, "synth -n 60 --seed 3 -q --layout ptbxl -o %s", px), 0);
+    assert_int_equal(run_scar(&out, "synth -n 60 --seed 3 -q --layout ptbxl -o %s", px), 0);
     free(out);
-    assert_int_equal(scar(&out, "synth -n 60 --seed 3 -q -o %s", p), 0);
+    assert_int_equal(run_scar(&out, "synth -n 60 --seed 3 -q -o %s", p), 0);
     free(out);
     assert_int_equal(entries(dir), 2); /* no temporary folder left behind */
     Pack *pk = pack_open(p);
@@ -299,7 +287,7 @@ static void ptbxl_layout_maps_through_the_real_hierarchy(void **state) {
     char *dir = tmpdir_make(), *out;
     char px[4096];
     snprintf(px, sizeof px, "%s", path_join(dir, "ptbxl"));
-    assert_int_equal(scar(&out, "synth -n 80 --seed 5 -q --layout ptbxl -o %s", px), 0);
+    assert_int_equal(run_scar(&out, "synth -n 80 --seed 5 -q --layout ptbxl -o %s", px), 0);
     free(out);
     DatasetOptions ours = {.prefer_rate = 100, .map = ECG_MAP_DEFAULTS}, real = ours;
     char stmts[4096];
@@ -339,22 +327,22 @@ static void failures_leave_nothing_behind(void **state) {
     snprintf(file, sizeof file, "%s/keep.txt", busy);
     assert_int_equal(write_file_all(file, "x", 1), 0);
     /* a non-empty folder is not overwritten */
-    assert_int_equal(scar(&out, "synth -n 5 -q --layout ptbxl -o %s", busy), 1);
+    assert_int_equal(run_scar(&out, "synth -n 5 -q --layout ptbxl -o %s", busy), 1);
     expect(out, "not empty");
     free(out);
     assert_int_equal(entries(busy), 1);
     assert_int_equal(entries(dir), 1);
     /* a pack into a folder that does not exist */
-    assert_int_equal(scar(&out, "synth -n 5 -q -o %s/nowhere/x.pack", dir), 1);
+    assert_int_equal(run_scar(&out, "synth -n 5 -q -o %s/nowhere/x.pack", dir), 1);
     free(out);
-    assert_int_equal(scar(&out, "synth -n 5 -q --layout ptbxl -o %s/nowhere/px", dir), 1);
+    assert_int_equal(run_scar(&out, "synth -n 5 -q --layout ptbxl -o %s/nowhere/px", dir), 1);
     free(out);
     assert_int_equal(entries(dir), 1);
     /* an existing empty folder is filled */
     char empty[4096];
     snprintf(empty, sizeof empty, "%s", path_join(dir, "empty"));
     mkdir(empty, 0777);
-    assert_int_equal(scar(&out, "synth -n 5 -q --layout ptbxl -o %s", empty), 0);
+    assert_int_equal(run_scar(&out, "synth -n 5 -q --layout ptbxl -o %s", empty), 0);
     free(out);
     assert_int_equal(entries(empty), 4);
     tmpdir_remove(dir);
