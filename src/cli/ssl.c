@@ -21,7 +21,8 @@ static void usage(FILE *f) {
             "  --aug KIND             none | standard | random | 3kg | adv, with options after a colon:\n"
             "                         'random:ratio=0.5,blocks=1', '3kg:angle=45,scale=1-1.5,block=0.5',\n"
             "                         'standard:noise=0.05,scale=0.8-1.2,shift=0.1'; adv: views are a\n"
-            "                         standard-augmented record and masked copies of a second one, the\n"
+            "                         standard-augmented record ('adv:scale=1-1' takes the standard\n"
+            "                         options) and masked copies of a second one, the\n"
             "                         masks made by a 1-D U-Net trained to raise the loss (alternating\n"
             "                         steps, masks detached for the encoder, sparsity penalty)\n"
             "  --pairs views|halves   positive pairs: two augmented views (default), or the two halves in\n"
@@ -128,8 +129,17 @@ int cmd_ssl(int argc, char **argv) {
     }
     if (!aug || !o.pack_path || !o.out_dir) return fprintf(stderr, "scar ssl: --aug, --data and --out are required\n"), 2;
     if (!strncmp(aug, "adv", 3) && (aug[3] == 0 || aug[3] == ':')) {
+        /* adv's options are those of the standard augmentation its views go through */
+        char std[AUG_TEXT_MAX];
+        if (snprintf(std, sizeof std, "standard%s", aug + 3) >= (int)sizeof std) {
+            scar_fail("augmentation \"%.40s...\": too long", aug);
+            return cli_report_error(cmd);
+        }
+        if (augment_parse(std, &o.aug, &o.aug_opt) != 0) {
+            scar_fail_context("--aug %s: adv takes the standard augmentation's options (noise, scale, shift): ", aug);
+            return cli_report_error(cmd);
+        }
         o.adversarial = 1;
-        o.aug = AUG_STANDARD;
     } else if (augment_parse(aug, &o.aug, &o.aug_opt) != 0) {
         return cli_report_error(cmd);
     }

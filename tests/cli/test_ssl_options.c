@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "core/parallel.h"
+#include "core/safetensors.h"
 #include "model/ssl_model.h"
 #include "testutil.h"
 
@@ -110,6 +112,41 @@ static void mask_options_reach_the_checkpoint(void **state) {
     tmpdir_remove(dir);
 }
 
+/* adv's options are the standard augmentation's, applied to its views before masking; they are
+ * parsed (not ignored), checked, and written into the checkpoint's metadata. */
+static void adv_takes_the_standard_options(void **state) {
+    (void)state;
+    char *dir = tmpdir_make(), *out = NULL, ck[4096];
+    assert_int_equal(run_scar(&out, "synth -n 40 -q -o %s/x.pack", dir), 0);
+    free(out);
+    assert_int_equal(run_scar(&out, "ssl --aug adv:scale=1-1,noise=0.02 --encoder transformer --steps 1 --batch 4 "
+                                "--threads 1 -q --data %s/x.pack --out %s/run", dir, dir),
+                     0);
+    free(out);
+    snprintf(ck, sizeof ck, "%s/run/last.safetensors", dir);
+    SafeTensors *st = safetensors_open(ck);
+    assert_non_null(st);
+    const char *aug = safetensors_metadata(st, "augmentation");
+    assert_non_null(aug);
+    assert_non_null(strstr(aug, "adv:"));
+    assert_non_null(strstr(aug, "scale=1-1"));
+    assert_non_null(strstr(aug, "noise=0.02"));
+    safetensors_close(st);
+
+    const char *bad[] = {"adv:ratio=0.5", "adv:scale=2-1", "adv:noise=x", "adv:scale"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_not_equal(run_scar(&out, "ssl --aug %s --steps 1 --batch 4 -q --data %s/x.pack --out %s/bad%zu",
+                                      bad[i], dir, dir, i),
+                             0);
+        assert_non_null(strstr(out, "adv takes the standard augmentation's options"));
+        free(out);
+        char path[4200];
+        snprintf(path, sizeof path, "%s/bad%zu", dir, i);
+        assert_int_not_equal(access(path, F_OK), 0); /* nothing written */
+    }
+    tmpdir_remove(dir);
+}
+
 int main(void) {
     engine_init(1);
     const struct CMUnitTest tests[] = {
@@ -117,6 +154,7 @@ int main(void) {
         cmocka_unit_test(flags_win_over_config),
         cmocka_unit_test(nonsense_values_are_refused),
         cmocka_unit_test(mask_options_reach_the_checkpoint),
+        cmocka_unit_test(adv_takes_the_standard_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
