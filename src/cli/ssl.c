@@ -121,14 +121,7 @@ int cmd_ssl(int argc, char **argv) {
     if (proj > 0) o.model.head.out = proj;
     if (proj_hidden > 0) o.model.head.hidden = proj_hidden;
     if (no_proj_bn) o.model.head.bn = 0;
-    if (print) {
-        char *j = ssl_config_to_json(&o.model);
-        printf("%s\n", j);
-        free(j);
-        return 0;
-    }
-    if (!aug || !o.pack_path || !o.out_dir) return fprintf(stderr, "scar ssl: --aug, --data and --out are required\n"), 2;
-    if (!strncmp(aug, "adv", 3) && (aug[3] == 0 || aug[3] == ':')) {
+    if (aug && !strncmp(aug, "adv", 3) && (aug[3] == 0 || aug[3] == ':')) {
         /* adv's options are those of the standard augmentation its views go through */
         char std[AUG_TEXT_MAX];
         if (snprintf(std, sizeof std, "standard%s", aug + 3) >= (int)sizeof std) {
@@ -140,9 +133,17 @@ int cmd_ssl(int argc, char **argv) {
             return cli_report_error(cmd);
         }
         o.adversarial = 1;
-    } else if (augment_parse(aug, &o.aug, &o.aug_opt) != 0) {
+    } else if (aug && augment_parse(aug, &o.aug, &o.aug_opt) != 0) {
         return cli_report_error(cmd);
     }
+    if (print) { /* with --aug adv, the masker's section too */
+        if (o.adversarial) o.model.has_masker = 1;
+        char *j = ssl_config_to_json(&o.model);
+        printf("%s\n", j);
+        free(j);
+        return 0;
+    }
+    if (!aug || !o.pack_path || !o.out_dir) return fprintf(stderr, "scar ssl: --aug, --data and --out are required\n"), 2;
     o.halves = pairs ? !strcmp(pairs, "halves") : (!o.adversarial && o.aug == AUG_NONE);
     if (pairs && strcmp(pairs, "halves") && strcmp(pairs, "views")) return fprintf(stderr, "scar ssl: --pairs is views or halves\n"), 2;
     engine_init(threads);

@@ -77,6 +77,18 @@ static void flags_win_over_config(void **state) {
     tmpdir_remove(dir);
 }
 
+/* --print-config shows the masker's section when the run would have one (--aug adv), with the flags */
+static void print_config_shows_the_masker_with_adv(void **state) {
+    (void)state;
+    cJSON *j = printed_config("--aug random");
+    assert_null(cJSON_GetObjectItemCaseSensitive(j, "masker"));
+    cJSON_Delete(j);
+    j = printed_config("--aug adv:scale=1-1 --masks 3 --alpha 0.25");
+    assert_true(num(j, "masker", "masks") == 3);
+    assert_true(num(j, "masker", "alpha") == 0.25);
+    cJSON_Delete(j);
+}
+
 static void nonsense_values_are_refused(void **state) {
     (void)state;
     const char *bad[] = {"--temperature 0", "--temperature x", "--proj 0", "--proj-hidden -3", "--masks 0", "--alpha -1"};
@@ -152,6 +164,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(head_and_temperature_flags),
         cmocka_unit_test(flags_win_over_config),
+        cmocka_unit_test(print_config_shows_the_masker_with_adv),
         cmocka_unit_test(nonsense_values_are_refused),
         cmocka_unit_test(mask_options_reach_the_checkpoint),
         cmocka_unit_test(adv_takes_the_standard_options),
