@@ -45,15 +45,19 @@ static void draw(FILE *html, const SslModel *m, const Pack *p, const int *idx, i
         for (int k = 0; k < N; k++) {
             const float *mk = masks->data + (size_t)k * C * L;
             double sum = 0;
-            for (int i = 0; i < C * L; i++) sum += mk[i];
-            const double removed = sum / ((double)C * L);
-            char panel[600], caption[256], legend[256];
+            int low = 0, high = 0; /* values near 0 (kept) and near 1 (removed); the rest only scale the signal */
+            for (int i = 0; i < C * L; i++) sum += mk[i], low += mk[i] < 0.1f, high += mk[i] >= 0.9f;
+            const double removed = sum / ((double)C * L), n_values = (double)C * L;
+            char panel[600], caption[256], legend[256], hardness[256];
             snprintf(panel, sizeof panel, "record %s: mask %d of %d", v.id, k + 1, N);
             snprintf(caption, sizeof caption, "mask %d of %d: removes %.1f%% of the signal on average, keeps %.1f%% (its mean over %s%d samples)",
                      k + 1, N, 100 * removed, 100 * (1 - removed), C == 12 ? "12 leads x " : "", L);
             snprintf(legend, sizeof legend, "shading: the mask at each sample, darker = removed more (view = signal x (1 - mask))%s",
                      C == 12 ? "; right: each lead's mean" : "; one mask shared by the leads");
-            const char *notes[] = {caption, legend, NULL};
+            snprintf(hardness, sizeof hardness, "values: %.1f%% below 0.1, %.1f%% soft (0.1 to 0.9: they scale the signal "
+                     "rather than remove it), %.1f%% at 0.9 or above", 100 * low / n_values,
+                     100 * (n_values - low - high) / n_values, 100 * high / n_values);
+            const char *notes[] = {caption, hardness, legend, NULL};
             svg_ecg_shaded(html, panel, sig, L, m->cfg.rate_hz, mk, C, notes);
         }
     }

@@ -166,6 +166,17 @@ static int check_page(const char *page, const char *model_path, int want_example
             assert_int_equal(sscanf(c + strlen(cap), "%lf%% of the signal on average, keeps %lf%%", &removed, &kept), 2);
             assert_true(fabs(removed - 100 * mean) <= 0.05 + 1e-9);
             assert_true(fabs(kept - 100 * (1 - mean)) <= 0.05 + 1e-9);
+            /* how hard the mask is: shares of values below 0.1, between, and at 0.9 or above */
+            int low = 0, high = 0;
+            for (int i = 0; i < C * L; i++) low += mk[i] < 0.1f, high += mk[i] >= 0.9f;
+            double p_low, p_soft, p_high;
+            const char *hv = strstr(c, "values: ");
+            assert_true(hv && hv < end);
+            assert_int_equal(sscanf(hv, "values: %lf%% below 0.1, %lf%% soft (0.1 to 0.9: they scale the signal rather than "
+                                        "remove it), %lf%% at 0.9 or above", &p_low, &p_soft, &p_high), 3);
+            assert_true(fabs(p_low - 100.0 * low / (C * L)) <= 0.05 + 1e-9);
+            assert_true(fabs(p_high - 100.0 * high / (C * L)) <= 0.05 + 1e-9);
+            assert_true(fabs(p_soft - 100.0 * (C * L - low - high) / (C * L)) <= 0.05 + 1e-9);
             /* per-lead masks: each lead's mean at its right */
             if (C == 12) {
                 int pct = 0;
