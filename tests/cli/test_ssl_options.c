@@ -83,15 +83,16 @@ static void print_config_shows_the_masker_with_adv(void **state) {
     cJSON *j = printed_config("--aug random");
     assert_null(cJSON_GetObjectItemCaseSensitive(j, "masker"));
     cJSON_Delete(j);
-    j = printed_config("--aug adv:scale=1-1 --masks 3 --alpha 0.25");
+    j = printed_config("--aug adv:scale=1-1 --masks 3 --alpha 0.25 --sharpness 8");
     assert_true(num(j, "masker", "masks") == 3);
     assert_true(num(j, "masker", "alpha") == 0.25);
+    assert_true(num(j, "masker", "sharpness") == 8);
     cJSON_Delete(j);
 }
 
 static void nonsense_values_are_refused(void **state) {
     (void)state;
-    const char *bad[] = {"--temperature 0", "--temperature x", "--proj 0", "--proj-hidden -3", "--masks 0", "--alpha -1"};
+    const char *bad[] = {"--temperature 0", "--temperature x", "--proj 0", "--proj-hidden -3", "--masks 0", "--alpha -1", "--sharpness 0.5", "--sharpness 2000"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *out = NULL;
         assert_int_equal(run_scar(&out, "ssl --print-config %s", bad[i]), 2);
