@@ -37,7 +37,7 @@ static void usage(FILE *f) {
             "  --masks N, --alpha A, --masker-lr X   adversarial masks: how many (2), sparsity weight (1),\n"
             "                         the generator's learning rate (1e-3)\n"
             "  --sharpness K          masks = sigmoid(K · logit), K in [1, 1000] (2); a larger K gives\n"
-            "                         harder masks (values near 0 or 1) instead of soft ones that scale the signal\n"
+            "                         harder masks (values near 0 or 1), not soft ones that scale the signal\n"
             "Options given on the command line win over --config.\n"
             "  --steps N (1000) --batch N (64) --lr X (1e-3) --warmup N (50) --weight-decay X (1e-4)\n"
             "  --clip-norm X (5) --eval-every N (200) --log-every N (10) --stop-after N --resume\n"
