@@ -36,6 +36,7 @@ static void usage(FILE *f) {
             "                         of linear-BN-ReLU-linear\n"
             "  --masks N, --alpha A, --masker-lr X   adversarial masks: how many (2), sparsity weight (1),\n"
             "                         the generator's learning rate (1e-3)\n"
+            "  --shared-masks         one mask per view shared by the 12 leads (default: one per lead)\n"
             "  --sharpness K          masks = sigmoid(K · logit), K in [1, 1000] (2); a larger K gives\n"
             "                         harder masks (values near 0 or 1), not soft ones that scale the signal\n"
             "Options given on the command line win over --config.\n"
@@ -47,13 +48,13 @@ static void usage(FILE *f) {
 int cmd_ssl(int argc, char **argv) {
     SslTrainOptions o = ssl_train_defaults();
     const char *aug = NULL, *pairs = NULL, *encoder = "resnet", *config = NULL;
-    int threads = 0, quiet = 0, iv, print = 0, width = -1, n_masks = -1, proj = -1, proj_hidden = -1, no_proj_bn = 0;
+    int threads = 0, quiet = 0, iv, print = 0, width = -1, n_masks = -1, proj = -1, proj_hidden = -1, no_proj_bn = 0, shared_masks = 0;
     double dv, alpha = -1, temperature = -1, sharpness = -1;
     enum { O_AUG = 256, O_PAIRS, O_ENC, O_WIDTH, O_CONFIG, O_PRINT, O_MASKS, O_ALPHA, O_MLR, O_STEPS, O_BATCH, O_LR,
-           O_WARMUP, O_WD, O_CLIP, O_EVAL, O_LOG, O_STOP, O_RESUME, O_SEED, O_THREADS, O_DATA, O_OUT, O_TEMP, O_PROJ, O_PROJ_HIDDEN, O_NO_PROJ_BN, O_SHARP };
+           O_WARMUP, O_WD, O_CLIP, O_EVAL, O_LOG, O_STOP, O_RESUME, O_SEED, O_THREADS, O_DATA, O_OUT, O_TEMP, O_PROJ, O_PROJ_HIDDEN, O_NO_PROJ_BN, O_SHARP, O_SHARED };
     static const struct option opts[] = {
         {"aug", 1, 0, O_AUG}, {"pairs", 1, 0, O_PAIRS}, {"encoder", 1, 0, O_ENC}, {"width", 1, 0, O_WIDTH},
-        {"config", 1, 0, O_CONFIG}, {"print-config", 0, 0, O_PRINT}, {"masks", 1, 0, O_MASKS}, {"alpha", 1, 0, O_ALPHA}, {"sharpness", 1, 0, O_SHARP},
+        {"config", 1, 0, O_CONFIG}, {"print-config", 0, 0, O_PRINT}, {"masks", 1, 0, O_MASKS}, {"alpha", 1, 0, O_ALPHA}, {"sharpness", 1, 0, O_SHARP}, {"shared-masks", 0, 0, O_SHARED},
         {"masker-lr", 1, 0, O_MLR}, {"steps", 1, 0, O_STEPS}, {"batch", 1, 0, O_BATCH}, {"lr", 1, 0, O_LR},
         {"warmup", 1, 0, O_WARMUP}, {"weight-decay", 1, 0, O_WD}, {"clip-norm", 1, 0, O_CLIP}, {"eval-every", 1, 0, O_EVAL},
         {"log-every", 1, 0, O_LOG}, {"stop-after", 1, 0, O_STOP}, {"resume", 0, 0, O_RESUME}, {"seed", 1, 0, O_SEED},
@@ -75,6 +76,7 @@ int cmd_ssl(int argc, char **argv) {
         case O_PRINT: print = 1; break;
         case O_MASKS: if (opt_int(cmd, "--masks", optarg, 1, 16, &n_masks)) return 2; break;
         case O_ALPHA: if (opt_double(cmd, "--alpha", optarg, 0, 1000, &alpha)) return 2; break;
+        case O_SHARED: shared_masks = 1; break;
         case O_SHARP: if (opt_double(cmd, "--sharpness", optarg, 1, 1000, &sharpness)) return 2; break;
         case O_MLR: if (opt_double(cmd, "--masker-lr", optarg, 0, 10, &o.masker_lr)) return 2; break;
         case O_STEPS: if (opt_int(cmd, "--steps", optarg, 1, 100000000, &iv)) return 2; o.steps = iv; break;
@@ -121,6 +123,7 @@ int cmd_ssl(int argc, char **argv) {
     if (n_masks > 0) o.model.masker.n_masks = n_masks;
     if (alpha >= 0) o.model.masker.alpha = alpha;
     if (sharpness > 0) o.model.masker.sharpness = sharpness;
+    if (shared_masks) o.model.masker.per_lead = 0;
     if (temperature > 0) o.model.temperature = temperature;
     if (proj > 0) o.model.head.out = proj;
     if (proj_hidden > 0) o.model.head.hidden = proj_hidden;

@@ -87,6 +87,10 @@ static void print_config_shows_the_masker_with_adv(void **state) {
     assert_true(num(j, "masker", "masks") == 3);
     assert_true(num(j, "masker", "alpha") == 0.25);
     assert_true(num(j, "masker", "sharpness") == 8);
+    assert_true(num(j, "masker", "shared") == 0);
+    cJSON_Delete(j);
+    j = printed_config("--aug adv --shared-masks");
+    assert_true(num(j, "masker", "shared") == 1);
     cJSON_Delete(j);
 }
 
