@@ -5,7 +5,8 @@
 
 For each evaluation (linear probe, fine-tuning), task and pretraining: macro AUROC and accuracy at
 each label fraction, mean ± sd over the seeds found; then the paired differences (same seed) of
-adversarial masking against random masking and 3KG, the comparison issue 7 asks about.
+adversarial masking (adv, and variants named adv-<what>) against random masking and 3KG, the
+comparison issue 7 asks about.
 Files are OUT/{probe,ft}_{aug}_{seed}_{task}_{fraction}.json (scar finetune --json).
 """
 import glob
@@ -70,10 +71,12 @@ def main():
                 runs = table[aug].get(f, {})
                 cells += [mean_sd([v[0] for v in runs.values()]), mean_sd([v[1] for v in runs.values()])]
             print(f"| {aug} (n={n}) | " + " | ".join(cells) + " |")
-        for other in ("random", "3kg"):
-            if "adv" in table and other in table:
-                diffs = [mean_sd(paired(table["adv"].get(f, {}), table[other].get(f, {}))) for f in fractions]
-                print(f"\nadv − {other}, paired AUROC: " + ", ".join(f"{float(f):g}: {d}" for f, d in zip(fractions, diffs)))
+        # every adversarial variant (adv, and runs named adv-<something>) against the baselines
+        for variant in [a for a in augs if a == "adv" or a.startswith("adv-")]:
+            for other in ("random", "3kg"):
+                if other in table:
+                    diffs = [mean_sd(paired(table[variant].get(f, {}), table[other].get(f, {}))) for f in fractions]
+                    print(f"\n{variant} − {other}, paired AUROC: " + ", ".join(f"{float(f):g}: {d}" for f, d in zip(fractions, diffs)))
     return 0
 
 
