@@ -60,7 +60,8 @@ def main():
     for (kind, task) in sorted(results, key=lambda k: (k[0] != "probe", k[1])):
         table = results[(kind, task)]
         fractions = sorted({f for aug in table.values() for f in aug}, key=float)
-        augs = sorted(table, key=lambda a: (ORDER.index(a) if a in ORDER else len(ORDER), a))
+        base = lambda a: a.split("-")[0]  # adv-<variant> right after adv
+        augs = sorted(table, key=lambda a: (ORDER.index(base(a)) if base(a) in ORDER else len(ORDER), a))
         print(f"\n{'Linear probe' if kind == 'probe' else 'Fine-tuning'}, {task} (macro AUROC / accuracy, mean ± sd over seeds)\n")
         print("| pretraining | " + " | ".join(f"{float(f):g} AUROC | {float(f):g} acc" for f in fractions) + " |")
         print("|---|" + "---|" * (2 * len(fractions)))
