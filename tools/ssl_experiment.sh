@@ -10,8 +10,8 @@
 #   SCAR=build/scar  SEEDS="1 2 3"  AUGS="none random 3kg adv"  STEPS=400  WIDTH=32  BATCH=64
 #   BOOTSTRAP=200  FRACTIONS=0.01,0.05,0.1,1
 # Without PACK it first writes OUT/corpus.pack with `scar synth -n 20000 --split-seeds 1,1001,2001`
-# (1.2 GB). On 2 cores the whole run takes about 3 hours; each step is skipped when its results
-# exist, so an interrupted run continues where it stopped.
+# (1.2 GB). On 2 cores the whole run takes about 2 hours (some 40 minutes a seed); each step is
+# skipped when its results exist, so an interrupted run continues where it stopped.
 set -euo pipefail
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
     sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
