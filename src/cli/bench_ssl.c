@@ -224,6 +224,7 @@ int bench_ssl(int argc, char **argv) {
      * other work that costs a scheduler slice per parallel region. The setting goes to both. */
     const char *wait = getenv("OMP_WAIT_POLICY");
     printf("OMP_WAIT_POLICY=%s (both sides)%s\n", wait ? wait : "unset", wait ? "" : "; on a shared machine, passive helps 2 threads");
+    printf("scar's loss: one model keeps training on one batch through every setting, so it falls from line to line\n");
     double scar_ms[2] = {-1, -1}, torch_ms[2] = {-1, -1}, torch_rss = 0;
     double scar_cpu[2] = {-1, -1}, torch_cpu[2] = {-1, -1}; /* CPU ms/step of the best runs */
     float loss = 0;
