@@ -47,7 +47,7 @@ static void draw(FILE *html, const SslModel *m, const Pack *p, const int *idx, i
             double sum = 0;
             int low = 0, high = 0; /* values near 0 (kept) and near 1 (removed); the rest only scale the signal */
             for (int i = 0; i < C * L; i++) sum += mk[i], low += mk[i] < 0.1f, high += mk[i] >= 0.9f;
-            const double removed = sum / ((double)C * L), n_values = (double)C * L;
+            const double n_values = (double)C * L, removed = sum / n_values;
             char panel[600], caption[256], legend[256], hardness[256];
             snprintf(panel, sizeof panel, "record %s: mask %d of %d", v.id, k + 1, N);
             snprintf(caption, sizeof caption, "mask %d of %d: removes %.1f%% of the signal on average, keeps %.1f%% (its mean over %s%d samples)",

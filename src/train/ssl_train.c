@@ -65,11 +65,12 @@ static int save(SslRun *r, const char *name) {
     Rng *rngs[1];
     int64_t *counters[2];
     TrainState s = state_of(r, rngs, counters);
-    char path[4096], step[32], aug[AUG_TEXT_MAX];
+    char path[4096], step[32], aug[AUG_TEXT_MAX], std[AUG_TEXT_MAX];
     snprintf(path, sizeof path, "%s/%s", r->o->out_dir, name);
     snprintf(step, sizeof step, "%lld", (long long)r->step);
-    if (augment_format(r->o->aug, &r->o->aug_opt, aug, sizeof aug) != 0) return -1;
-    if (r->o->adversarial) memmove(aug, aug + 5, strlen(aug + 5) + 1), memcpy(aug, "adv", 3); /* "standard:…" → "adv:…" */
+    if (augment_format(r->o->aug, &r->o->aug_opt, std, sizeof std) != 0) return -1;
+    if (r->o->adversarial) snprintf(aug, sizeof aug, "adv%s", strchr(std, ':')); /* adv's views: "standard:…" → "adv:…" */
+    else snprintf(aug, sizeof aug, "%s", std);
     const char *kv[] = {"step", step, "source", pack_path(r->pack), "augmentation", aug, "pairs", r->o->halves ? "halves" : "views", NULL};
     if (ssl_model_save(path, &r->model, &s, kv) != 0) return -1;
     if (!strcmp(name, "last.safetensors")) r->saved_step = r->step;

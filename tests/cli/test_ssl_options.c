@@ -105,19 +105,23 @@ static void nonsense_values_are_refused(void **state) {
     }
 }
 
+/* A 40-record pack in dir and one training step of `scar ssl <options>` on it; the checkpoint's path. */
+static void train_one_step(const char *dir, const char *options, char *ck, size_t cap) {
+    char *out = NULL;
+    assert_int_equal(run_scar(&out, "synth -n 40 -q -o %s/x.pack", dir), 0);
+    free(out);
+    const int rc = run_scar(&out, "ssl %s --steps 1 --batch 4 --threads 1 -q --data %s/x.pack --out %s/run", options, dir, dir);
+    if (rc != 0) fail_msg("scar ssl %s: status %d:\n%s", options, rc, out);
+    free(out);
+    snprintf(ck, cap, "%s/run/last.safetensors", dir);
+}
+
 /* The masks' options reach the trained model, whichever encoder (they used to be overwritten by the
  * transformer's defaults). */
 static void mask_options_reach_the_checkpoint(void **state) {
     (void)state;
-    char *dir = tmpdir_make(), *out = NULL, ck[4096];
-    assert_int_equal(run_scar(&out, "synth -n 40 -q -o %s/x.pack", dir), 0);
-    free(out);
-    assert_int_equal(run_scar(&out, "ssl --aug adv --encoder transformer --masks 3 --alpha 0.5 "
-                                "--temperature 0.2 --steps 1 --batch 4 --threads 1 -q --data %s/x.pack --out %s/run",
-                          dir, dir),
-                     0);
-    free(out);
-    snprintf(ck, sizeof ck, "%s/run/last.safetensors", dir);
+    char *dir = tmpdir_make(), ck[4096];
+    train_one_step(dir, "--aug adv --encoder transformer --masks 3 --alpha 0.5 --temperature 0.2", ck, sizeof ck);
     SslModel m;
     assert_int_equal(ssl_model_load(ck, &m, NULL), 0);
     assert_int_equal(m.cfg.encoder, SSL_TRANSFORMER);
@@ -134,13 +138,7 @@ static void mask_options_reach_the_checkpoint(void **state) {
 static void adv_takes_the_standard_options(void **state) {
     (void)state;
     char *dir = tmpdir_make(), *out = NULL, ck[4096];
-    assert_int_equal(run_scar(&out, "synth -n 40 -q -o %s/x.pack", dir), 0);
-    free(out);
-    assert_int_equal(run_scar(&out, "ssl --aug adv:scale=1-1,noise=0.02 --encoder transformer --steps 1 --batch 4 "
-                                "--threads 1 -q --data %s/x.pack --out %s/run", dir, dir),
-                     0);
-    free(out);
-    snprintf(ck, sizeof ck, "%s/run/last.safetensors", dir);
+    train_one_step(dir, "--aug adv:scale=1-1,noise=0.02 --encoder transformer", ck, sizeof ck);
     SafeTensors *st = safetensors_open(ck);
     assert_non_null(st);
     const char *aug = safetensors_metadata(st, "augmentation");
